@@ -1,0 +1,16 @@
+// What library code reports while it works. Only src/cli turns these into terminal output;
+// everything else receives a `Report` callback (STYLE.md §7).
+
+export type LogLevel = 'debug' | 'info' | 'warn';
+
+export type IngotEvent =
+  | { event: 'log'; level: LogLevel; message: string }
+  | { event: 'stage'; stage: string; status: 'start' | 'done' | 'skip' | 'fail'; title?: string; detail?: string }
+  | { event: 'progress'; stage: string; done: number; total?: number; unit: 'bytes' | 'items' | 'percent'; rate?: number }
+  | { event: 'result'; command: string; ok: boolean; data: unknown }
+  | { event: 'error'; code: string; message: string; hint?: string; exit: number };
+
+export type Report = (event: IngotEvent) => void;
+
+/** A Report that drops everything: for library calls whose progress nobody watches. */
+export const silent: Report = () => {};

@@ -1,0 +1,109 @@
+// Renders events for the three audiences: a person at a terminal, a CI log (plain lines), and
+// a program (`--json`, one JSON object per line). Every string passes the redactor first.
+import type { Redactor } from '../redact.js';
+import type { IngotEvent, LogLevel, Report } from './events.js';
+
+export type OutputMode = 'tty' | 'plain' | 'json';
+
+export interface Streams {
+  stdout: { write(chunk: string): unknown; isTTY?: boolean };
+  stderr: { write(chunk: string): unknown; isTTY?: boolean };
+}
+
+export interface OutputOptions {
+  mode: OutputMode;
+  verbosity: 'quiet' | 'normal' | 'verbose';
+  redactor: Redactor;
+  streams: Streams;
+}
+
+/** Chooses the mode: --json wins; plain when stdout is not a TTY or CI is set. */
+export function chooseMode(json: boolean, stdoutIsTTY: boolean, env: NodeJS.ProcessEnv): OutputMode {
+  if (json) return 'json';
+  if (!stdoutIsTTY || (env.CI !== undefined && env.CI !== '' && env.CI !== 'false')) return 'plain';
+  return 'tty';
+}
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2 };
+
+export class Output {
+  readonly mode: OutputMode;
+  readonly #opts: OutputOptions;
+  #lastProgress = new Map<string, number>();
+
+  constructor(opts: OutputOptions) {
+    this.mode = opts.mode;
+    this.#opts = opts;
+  }
+
+  /** The callback handed to library code. */
+  readonly report: Report = (event) => this.emit(event);
+
+  emit(event: IngotEvent): void {
+    const redactor = this.#opts.redactor;
+    if (this.mode === 'json') {
+      this.#opts.streams.stdout.write(`${JSON.stringify(redactor.value(event))}\n`);
+      return;
+    }
+    const line = this.#render(event);
+    if (line === undefined) return;
+    const stream = event.event === 'error' || (event.event === 'log' && event.level === 'warn') ? 'stderr' : 'stdout';
+    this.#opts.streams[stream].write(`${redactor.text(line)}\n`);
+  }
+
+  /** Prints a command's human-readable text (not in --json mode, where `result` carries the data). */
+  text(lines: string): void {
+    if (this.mode === 'json') return;
+    this.#opts.streams.stdout.write(`${this.#opts.redactor.text(lines)}${lines.endsWith('\n') ? '' : '\n'}`);
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.emit({ event: 'log', level, message });
+  }
+
+  #render(event: IngotEvent): string | undefined {
+    const { verbosity } = this.#opts;
+    switch (event.event) {
+      case 'log': {
+        const min = verbosity === 'verbose' ? 0 : verbosity === 'quiet' ? 2 : 1;
+        if (LEVEL_RANK[event.level] < min) return undefined;
+        return event.level === 'warn' ? `warning: ${event.message}` : event.message;
+      }
+      case 'stage': {
+        if (verbosity === 'quiet' && event.status !== 'fail') return undefined;
+        const mark = { start: '…', done: '✔', skip: '↷', fail: '✖' }[event.status];
+        const title = event.title ?? event.stage;
+        return `${mark} ${title}${event.detail ? ` — ${event.detail}` : ''}`;
+      }
+      case 'progress':
+        return verbosity === 'quiet' ? undefined : this.#progressLine(event);
+      case 'result':
+        return undefined;
+      case 'error':
+        return undefined; // the presenter writes errors itself
+    }
+  }
+
+  // Plain logs get at most one progress line per 10 % so CI logs stay readable.
+  #progressLine(event: Extract<IngotEvent, { event: 'progress' }>): string | undefined {
+    if (event.total === undefined || event.total === 0) return undefined;
+    const pct = Math.floor((event.done / event.total) * 100);
+    const bucket = Math.floor(pct / 10);
+    if (this.#lastProgress.get(event.stage) === bucket && pct < 100) return undefined;
+    this.#lastProgress.set(event.stage, bucket);
+    const rate = event.rate === undefined ? '' : ` ${(event.rate / 1e6).toFixed(1)} MB/s`;
+    const amount = event.unit === 'bytes' ? `${formatBytes(event.done)}/${formatBytes(event.total)}` : `${event.done}/${event.total}`;
+    return `  ${event.stage}: ${pct}% (${amount})${rate}`;
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,41 @@
+// Every error code ingot can report, with the exit status the presenter maps it to.
+// Exit statuses are documented in docs/cli.md; keep the two in step.
+
+export const EXIT = {
+  ok: 0,
+  /** The thing examined is invalid or the operation failed (bad recipe, VHD findings, build failed). */
+  failed: 1,
+  /** The command line is wrong, or an input file cannot be read at all. */
+  usage: 2,
+  /** Configuration or credentials are missing or wrong. */
+  config: 3,
+  /** An outside system (XAPI host, Rackspace, a local tool) failed or refused. */
+  external: 4,
+  /** The command exists but is not built yet. */
+  unavailable: 5,
+  /** A bug in ingot. */
+  internal: 70,
+  /** Interrupted by the user (SIGINT). */
+  interrupted: 130,
+} as const;
+
+export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
+
+export const ERROR_CODES = {
+  USAGE: EXIT.usage,
+  INPUT_UNREADABLE: EXIT.usage,
+  RECIPE_INVALID: EXIT.failed,
+  CONFIG_INVALID: EXIT.config,
+  SECRET_UNREADABLE: EXIT.config,
+  NOT_IMPLEMENTED: EXIT.unavailable,
+  TOOL_MISSING: EXIT.external,
+  TOOL_FAILED: EXIT.external,
+  INTERRUPTED: EXIT.interrupted,
+  INTERNAL: EXIT.internal,
+  // VHD engine (src/vhd)
+  // XAPI (src/xapi)
+  // Rackspace (src/rackspace)
+  // Lab host (src/lab)
+} as const satisfies Record<string, ExitStatus>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
