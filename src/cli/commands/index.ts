@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { buildCommand } from './build.js';
 import { checkCommand } from './check.js';
 import { cleanCommand } from './clean.js';
+import { configCommand } from './config.js';
 import { convertCommand } from './convert.js';
 import { labCommand } from './lab.js';
 import { pushCommand } from './push.js';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly Command[] = [
   pushCommand,
   labCommand,
   cleanCommand,
+  configCommand,
 ];
