@@ -40,3 +40,12 @@ describe('the CLI shell', () => {
     expect(r.stdout).toMatch(/^Usage: ingot check /);
   });
 });
+
+describe('commands that are not built yet', () => {
+  it.each(['clean'])('ingot %s says so plainly and exits 5', async (name) => {
+    const r = await runCli([name]);
+    expect(r.status).toBe(5);
+    expect(r.stderr).toContain(`ingot ${name} is not built yet`);
+    expect(r.stdout).toBe('');
+  });
+});
