@@ -35,6 +35,14 @@ export const ERROR_CODES = {
   // VHD engine (src/vhd)
   // XAPI (src/xapi)
   // Rackspace (src/rackspace)
+  RAX_CREDENTIALS_MISSING: EXIT.config,
+  RAX_AUTH_FAILED: EXIT.config,
+  RAX_ENDPOINT_MISSING: EXIT.config,
+  RAX_HTTP_FAILED: EXIT.external,
+  RAX_UPLOAD_FAILED: EXIT.external,
+  RAX_IMPORT_REJECTED: EXIT.failed,
+  RAX_IMPORT_TIMEOUT: EXIT.external,
+  RAX_METADATA_FAILED: EXIT.external,
   // Lab host (src/lab)
 } as const satisfies Record<string, ExitStatus>;
 
