@@ -76,12 +76,33 @@ export class Output {
         return `${mark} ${title}${event.detail ? ` — ${event.detail}` : ''}`;
       }
       case 'progress':
-        return verbosity === 'quiet' ? undefined : this.#progressLine(event);
+        if (verbosity === 'quiet') return undefined;
+        if (this.mode === 'tty') {
+          this.#progressBar(event);
+          return undefined;
+        }
+        return this.#progressLine(event);
       case 'result':
         return undefined;
       case 'error':
         return undefined; // the presenter writes errors itself
     }
+  }
+
+  // On a terminal, one line redrawn in place on stderr; a newline ends it at 100 %.
+  #progressBar(event: Extract<IngotEvent, { event: 'progress' }>): void {
+    const stderr = this.#opts.streams.stderr;
+    const rate = event.rate === undefined ? '' : ` ${(event.rate / 1e6).toFixed(1)} MB/s`;
+    if (event.total === undefined || event.total === 0) {
+      stderr.write(`\r\x1b[2K  ${event.stage}: ${event.unit === 'bytes' ? formatBytes(event.done) : event.done}${rate}`);
+      return;
+    }
+    const fraction = Math.min(1, event.done / event.total);
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const amount = event.unit === 'bytes' ? ` ${formatBytes(event.done)}/${formatBytes(event.total)}` : '';
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+    stderr.write(`\r\x1b[2K  ${event.stage} ${bar} ${Math.floor(fraction * 100)}%${amount}${rate}${fraction >= 1 ? '\n' : ''}`);
   }
 
   // Plain logs get at most one progress line per 10 % so CI logs stay readable.
