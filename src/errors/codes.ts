@@ -33,6 +33,14 @@ export const ERROR_CODES = {
   INTERRUPTED: EXIT.interrupted,
   INTERNAL: EXIT.internal,
   // VHD engine (src/vhd)
+  VHD_INVALID: EXIT.failed,
+  VHD_CHECK_FAILED: EXIT.failed,
+  VHD_UNREADABLE: EXIT.usage,
+  VHD_INPUT_EMPTY: EXIT.usage,
+  VHD_INPUT_FORMAT: EXIT.usage,
+  VHD_TOO_LARGE: EXIT.failed,
+  VHD_SOURCE_CHANGED: EXIT.failed,
+  VHD_OUTPUT_EXISTS: EXIT.usage,
   // XAPI (src/xapi)
   // Rackspace (src/rackspace)
   RAX_CREDENTIALS_MISSING: EXIT.config,

@@ -1,0 +1,82 @@
+// Raw disk sources the writer reads twice: a random-access file, or any re-readable byte stream.
+import { open } from 'node:fs/promises';
+import { BLOCK_SIZE } from './constants.js';
+
+/** A raw disk image that can be read twice: by position (files) or from the start again (`open()`). */
+export type RawSource =
+  | { kind: 'random'; size: number; readAt(buf: Buffer, length: number, position: number): Promise<number>; close?(): Promise<void> }
+  | { kind: 'sequential'; size: number; open(): AsyncIterable<Uint8Array> };
+
+/** Opens a raw image file as a random-access source; call `close()` when done. */
+export async function openRawFile(path: string): Promise<Extract<RawSource, { kind: 'random' }> & { close(): Promise<void> }> {
+  const fh = await open(path, 'r');
+  const { size } = await fh.stat();
+  return {
+    kind: 'random',
+    size,
+    async readAt(buf, length, position) {
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done;
+    },
+    close: () => fh.close(),
+  };
+}
+
+/**
+ * Yields the index of every 2 MiB block of the source in order, once its bytes are in the buffer
+ * `buffer()` handed out for it (zero-padded past the end); a random-access source reads only the
+ * blocks `want(i)` accepts. A short source is an error: the caller promised `size` bytes.
+ */
+export async function* readBlocks(source: RawSource, want: (i: number) => boolean, buffer: () => Buffer): AsyncGenerator<number> {
+  const count = Math.ceil(source.size / BLOCK_SIZE);
+  if (source.kind === 'random') {
+    for (let i = 0; i < count; i++) {
+      if (!want(i)) continue;
+      const data = buffer();
+      const length = Math.min(BLOCK_SIZE, source.size - i * BLOCK_SIZE);
+      const got = await source.readAt(data, length, i * BLOCK_SIZE);
+      if (got !== length) throw new SourceShortError(i * BLOCK_SIZE + got, source.size);
+      if (length < BLOCK_SIZE) data.fill(0, length);
+      yield i;
+    }
+    return;
+  }
+  let index = 0;
+  let fill = 0;
+  let total = 0;
+  let data = buffer();
+  for await (const chunk of source.open()) {
+    let at = 0;
+    while (at < chunk.length) {
+      const n = Math.min(BLOCK_SIZE - fill, chunk.length - at);
+      data.set(chunk.subarray(at, at + n), fill);
+      fill += n;
+      at += n;
+      total += n;
+      if (total > source.size) throw new SourceShortError(total, source.size);
+      if (fill === BLOCK_SIZE) {
+        if (want(index)) yield index;
+        index++;
+        fill = 0;
+        data = buffer();
+      }
+    }
+  }
+  if (total !== source.size) throw new SourceShortError(total, source.size);
+  if (fill > 0) {
+    data.fill(0, fill);
+    if (want(index)) yield index;
+  }
+}
+
+/** The source delivered a different number of bytes than it announced. */
+export class SourceShortError extends Error {
+  constructor(readonly got: number, readonly expected: number) {
+    super(`raw source gave ${got} bytes, expected ${expected}`);
+  }
+}
