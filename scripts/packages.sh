@@ -4,4 +4,5 @@ INGOT_PACKAGES=(
   libvhdi-utils       # vhdiinfo: second VHD oracle
   genisoimage         # isoinfo: ISO 9660 oracle for seed media
   xorriso             # second ISO oracle
+  openssl             # test certificates for TLS pinning tests
 )

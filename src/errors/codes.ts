@@ -42,6 +42,12 @@ export const ERROR_CODES = {
   VHD_SOURCE_CHANGED: EXIT.failed,
   VHD_OUTPUT_EXISTS: EXIT.usage,
   // XAPI (src/xapi)
+  XAPI_UNREACHABLE: EXIT.external,
+  XAPI_TLS_UNTRUSTED: EXIT.config,
+  XAPI_AUTH_FAILED: EXIT.config,
+  XAPI_ERROR: EXIT.external,
+  XAPI_NOT_FOUND: EXIT.failed,
+  XAPI_TIMEOUT: EXIT.external,
   // Rackspace (src/rackspace)
   RAX_CREDENTIALS_MISSING: EXIT.config,
   RAX_AUTH_FAILED: EXIT.config,
@@ -52,6 +58,11 @@ export const ERROR_CODES = {
   RAX_IMPORT_TIMEOUT: EXIT.external,
   RAX_METADATA_FAILED: EXIT.external,
   // Lab host (src/lab)
+  // QEMU runner (src/lab/qemu)
+  ACCEL_UNAVAILABLE: EXIT.config,
+  GUEST_SPEC_INVALID: EXIT.failed,
+  QEMU_START_FAILED: EXIT.external,
+  GUEST_DIED: EXIT.external,
 } as const satisfies Record<string, ExitStatus>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
