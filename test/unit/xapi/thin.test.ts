@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { provisioning } from '../../../src/xapi/thin.js';
 
-const ext = { type: 'ext', features: { THIN_PROVISIONING: '1', VDI_CREATE: '1' } };
-const lvm = { type: 'lvm', features: { VDI_CREATE: '1' } };
+const ext = { type: 'ext', features: { THIN_PROVISIONING: 1, VDI_CREATE: 1 } };
+const lvm = { type: 'lvm', features: { VDI_CREATE: 1 } };
 
 describe('thin or thick SR (xapi.md §6)', () => {
   it('calls an ext SR thin because its SM declares THIN_PROVISIONING', () => {
