@@ -1,0 +1,148 @@
+// The QEMU runner against the real qemu-system-x86_64, with blank disks (no OS): process
+// lifecycle, QMP, exit reasons, start errors. Each QEMU here lives about a second.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GuestSpec, Hypervisor } from '../../../src/lab/hypervisor.js';
+import { createQemuHypervisor, type QemuGuest } from '../../../src/lab/qemu/index.js';
+
+const haveQemu = (() => {
+  try {
+    execFileSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+// In CI QEMU must be there (scripts/packages.sh installs it): never skip silently there.
+const skip = !haveQemu && !process.env.CI;
+if (skip) console.warn('runner.test.ts skipped: qemu-system-x86_64 is missing (apt-get install qemu-system-x86)');
+
+let dir: string;
+let hv: Hypervisor;
+const started: QemuGuest[] = [];
+let n = 0;
+
+beforeAll(async () => {
+  if (skip) return;
+  dir = await mkdtemp(join(tmpdir(), 'ingot-qemu-'));
+  hv = await createQemuHypervisor({ accel: 'tcg' });
+});
+
+afterAll(async () => {
+  if (skip) return;
+  await Promise.all(started.map((g) => g.kill()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function blankSpec(address: string, disks?: GuestSpec['disks']): Promise<GuestSpec> {
+  const i = ++n;
+  const disk = join(dir, `blank${i}.raw`);
+  await writeFile(disk, '');
+  await truncate(disk, 16 * 2 ** 20);
+  return {
+    uuid: `00000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`,
+    name: `blank-${i}`,
+    memoryBytes: 64 * 2 ** 20,
+    vcpus: 1,
+    firmware: 'bios',
+    bootOrder: 'c',
+    disks: disks ?? [{ path: disk, format: 'raw', kind: 'disk', readonly: false, bootable: true }],
+    nics: [{ mac: `02:00:00:00:00:${String(i).padStart(2, '0')}` }],
+    stateDir: join(dir, `vm${i}`),
+    address,
+  };
+}
+
+async function start(spec: GuestSpec, signal?: AbortSignal): Promise<QemuGuest> {
+  const guest = (await hv.start(spec, signal)) as QemuGuest;
+  started.push(guest);
+  return guest;
+}
+
+function tcpConnects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port, timeout: 2000 });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+  });
+}
+
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(skip)('QEMU runner (real qemu-system-x86_64, no guest OS)', () => {
+  it('auto never picks KVM on a kvm_pvm host', async () => {
+    const auto = await createQemuHypervisor({ accel: 'auto' });
+    if (existsSync('/sys/module/kvm_pvm')) {
+      expect(auto.accel).toBe('tcg');
+      expect(auto.accelReason).toContain('kvm_pvm');
+    }
+    expect(auto.accelReason.length).toBeGreaterThan(10);
+  });
+
+  it('a missing qemu-system-x86_64 is TOOL_MISSING naming the Debian package', async () => {
+    await expect(createQemuHypervisor({ accel: 'tcg', path: dir })).rejects.toMatchObject({
+      code: 'TOOL_MISSING',
+      hint: expect.stringContaining('qemu-system-x86'),
+    });
+  });
+
+  it('starts, forwards SSH on the VM\'s own loopback address, and kill() reports "killed"', async () => {
+    const guest = await start(await blankSpec('127.77.200.1'));
+    expect(alive(guest.pid)).toBe(true);
+    expect(await tcpConnects('127.77.200.1', 22)).toBe(true);
+    const reasons: string[] = [];
+    guest.onExit((r) => reasons.push(r));
+    await guest.kill();
+    expect(reasons).toEqual(['killed']);
+    expect(alive(guest.pid)).toBe(false);
+    expect(await tcpConnects('127.77.200.1', 22)).toBe(false);
+  });
+
+  it('QEMU dying on its own is a "crash", and agentReady() rejects with GUEST_DIED', async () => {
+    const guest = await start(await blankSpec('127.77.200.2'));
+    const ready = guest.agentReady();
+    process.kill(guest.pid!, 'SIGKILL');
+    await expect(ready).rejects.toMatchObject({ code: 'GUEST_DIED' });
+    expect(await guest.exited).toBe('crash');
+    // A listener added after the exit still hears it.
+    const late: string[] = [];
+    guest.onExit((r) => late.push(r));
+    expect(late).toEqual(['crash']);
+  });
+
+  it('aborting the start signal stops QEMU and reports "killed"', async () => {
+    const controller = new AbortController();
+    const guest = await start(await blankSpec('127.77.200.3'), controller.signal);
+    controller.abort();
+    expect(await guest.exited).toBe('killed');
+    expect(alive(guest.pid)).toBe(false);
+  });
+
+  it('a disk that does not exist fails the start with QEMU\'s own message', async () => {
+    const spec = await blankSpec('127.77.200.4', [{ path: join(dir, 'nope.raw'), format: 'raw', kind: 'disk', readonly: false, bootable: true }]);
+    await expect(hv.start(spec)).rejects.toMatchObject({ code: 'QEMU_START_FAILED', message: expect.stringContaining('nope.raw') });
+  });
+
+  it('an address whose port 22 is taken fails the start with a hint about the forward', async () => {
+    const first = await start(await blankSpec('127.77.200.5'));
+    await expect(hv.start(await blankSpec('127.77.200.5'))).rejects.toMatchObject({
+      code: 'QEMU_START_FAILED',
+      hint: expect.stringContaining('127.77.200.5:22'),
+    });
+    await first.kill();
+  });
+});
