@@ -1,0 +1,37 @@
+// A pass-through proxy in front of the real Swift, so tests can count requests, inject faults
+// (503 + Retry-After, 401, a dead segment) and serve the account as `MossoCloudFS_…` the way
+// Rackspace's catalog does (rackspace.md §1.3, trap 2) while Swift itself knows it as AUTH_test.
+import { request as httpRequest } from 'node:http';
+import { applyFault, listen, type Fault, type Listening, type LoggedRequest } from './http-util.js';
+
+export interface SwiftProxy extends Listening {
+  /** The storage URL clients should use (`…/v1/MossoCloudFS_…`). */
+  storageUrl: string;
+  log: LoggedRequest[];
+  faults: Fault[];
+}
+
+export async function startSwiftProxy(swiftStorageUrl: string, alias = 'MossoCloudFS_9c24e3db-52bf-4f26-8dc1-220871796e9f'): Promise<SwiftProxy> {
+  const upstream = new URL(swiftStorageUrl);
+  const realAccount = upstream.pathname.replace(/^\/v1\//, '');
+  const log: LoggedRequest[] = [];
+  const faults: Fault[] = [];
+  const listening = await listen((req, res) => {
+    const entry: LoggedRequest = { method: req.method ?? '', path: decodeURIComponent((req.url ?? '').replace(/\?.*$/, '')) };
+    log.push(entry);
+    if (applyFault(faults, req, res)) {
+      entry.status = res.statusCode;
+      return;
+    }
+    const path = (req.url ?? '').replace(`/v1/${alias}`, `/v1/${realAccount}`);
+    const headers = { ...req.headers, host: upstream.host };
+    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (up) => {
+      entry.status = up.statusCode;
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  return { ...listening, storageUrl: `${listening.url}/v1/${alias}`, log, faults };
+}
