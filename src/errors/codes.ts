@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   XAPI_ERROR: EXIT.external,
   XAPI_NOT_FOUND: EXIT.failed,
   XAPI_TIMEOUT: EXIT.external,
+  XAPI_SR_UNSUITABLE: EXIT.failed,
   // Rackspace (src/rackspace)
   RAX_CREDENTIALS_MISSING: EXIT.config,
   RAX_AUTH_FAILED: EXIT.config,
@@ -58,11 +59,32 @@ export const ERROR_CODES = {
   RAX_IMPORT_TIMEOUT: EXIT.external,
   RAX_METADATA_FAILED: EXIT.external,
   // Lab host (src/lab)
+  LAB_TLS_FAILED: EXIT.external,
+  LAB_LISTEN_FAILED: EXIT.external,
+  LAB_STATE_INVALID: EXIT.config,
+  LAB_NOT_RUNNING: EXIT.failed,
+  LAB_ALREADY_RUNNING: EXIT.failed,
+  LAB_START_FAILED: EXIT.external,
   // QEMU runner (src/lab/qemu)
   ACCEL_UNAVAILABLE: EXIT.config,
   GUEST_SPEC_INVALID: EXIT.failed,
   QEMU_START_FAILED: EXIT.external,
   GUEST_DIED: EXIT.external,
+  // Seed media and build access (src/guest/iso, src/guest/seed)
+  ISO_INVALID: EXIT.failed,
+  ISO_SOURCE_CHANGED: EXIT.failed,
+  USER_DATA_INVALID: EXIT.failed,
+  SEED_INVALID: EXIT.failed,
+  // Guest (src/guest): SSH connection, readiness, provisioning steps
+  GUEST_UNREACHABLE: EXIT.external,
+  GUEST_HOSTKEY_MISMATCH: EXIT.failed,
+  GUEST_AUTH_FAILED: EXIT.config,
+  GUEST_NOT_READY: EXIT.external,
+  GUEST_COMMAND_FAILED: EXIT.external,
+  GUEST_REBOOT_FAILED: EXIT.external,
+  STEP_INVALID: EXIT.failed,
+  STEP_FAILED: EXIT.failed,
+  STEP_TIMEOUT: EXIT.failed,
 } as const satisfies Record<string, ExitStatus>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
