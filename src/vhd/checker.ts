@@ -35,7 +35,7 @@ export async function checkVhd(path: string, opts: CheckOptions = {}): Promise<C
     if (!st.isFile()) return unreadable(path, `not a regular file`);
     return await checkOpen(path, new CheckContext(fh, st.size, footerOffset(st.size), opts.now ?? Date.now() / 1000), opts.maxSize ?? RACKSPACE_MAX_SIZE);
   } catch (error) {
-    if (isSystemError(error)) return unreadable(path, `${error.code}: ${error.message}`);
+    if (isSystemError(error)) return unreadable(path, error.message);
     throw error;
   } finally {
     await fh?.close();
