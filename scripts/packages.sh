@@ -12,4 +12,8 @@ INGOT_PACKAGES=(
   python3-swiftclient # `swift upload --use-slo`: the speed baseline in bench/
   memcached           # tempauth keeps tokens in memcached; without it Swift refuses every token
   openssl             # test certificates for TLS pinning tests
+  qemu-system-x86     # qemu-system-x86_64: the lab host runs its VMs (and the real-guest test) with it
+  debootstrap         # builds the Debian test guest image (test/support/guest/build-image.sh)
+  fdisk               # sfdisk: partitions that image without loop devices
+  e2fsprogs           # mke2fs -d: fills the image's ext4 partition from a directory
 )
