@@ -41,11 +41,3 @@ describe('the CLI shell', () => {
   });
 });
 
-describe('commands that are not built yet', () => {
-  it.each(['clean'])('ingot %s says so plainly and exits 5', async (name) => {
-    const r = await runCli([name]);
-    expect(r.status).toBe(5);
-    expect(r.stderr).toContain(`ingot ${name} is not built yet`);
-    expect(r.stdout).toBe('');
-  });
-});
