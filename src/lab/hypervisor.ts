@@ -1,3 +1,6 @@
+// The port through which the lab runs a VM (issue 4 item 6). src/lab/qemu implements it with QEMU;
+// test/support/lab has an in-memory fake. The lab never knows which one it drives.
+
 export interface GuestDisk { path: string; format: 'raw'; kind: 'disk' | 'cdrom'; readonly: boolean; bootable: boolean }
 export interface GuestSpec {
   uuid: string; name: string; memoryBytes: number; vcpus: number;

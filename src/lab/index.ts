@@ -1,0 +1,141 @@
+// `startLab`: the XAPI-compatible lab host in this process — state directory, certificate,
+// database (seeded or loaded), the RPC and disk endpoints, and the optional pool-member endpoint.
+// The CLI (`ingot lab`) and the tests both start it through here.
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import type { Report } from '../cli/events.js';
+import { silent } from '../cli/events.js';
+import { IngotError } from '../errors/index.js';
+import type { Lab, LabUser } from './context.js';
+import { Db } from './db.js';
+import { dispatch } from './dispatch.js';
+import { markHalted } from './handlers/vm-power.js';
+import type { Hypervisor } from './hypervisor.js';
+import { memberDispatcher } from './member.js';
+import { Saver, loadDb } from './persist.js';
+import { router } from './http/router.js';
+import { seed } from './seed.js';
+import { Storage } from './storage.js';
+import { type LabCertificate, ensureCertificate } from './tls.js';
+
+const GiB = 1024 ** 3;
+
+export interface LabOptions {
+  /** State directory: db.json, tls/, sr/<uuid>/, vm/<uuid>/. */
+  dir: string;
+  user: LabUser;
+  /** Loopback address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Plain HTTP instead of HTTPS. */
+  http?: boolean;
+  hypervisor?: Hypervisor;
+  /** XAPI waits 5 s before SESSION_AUTHENTICATION_FAILED; tests shorten it. */
+  authFailureDelayMs?: number;
+  /** SR sizes for a fresh state directory (bytes). */
+  srSizes?: Partial<{ ext: number; lvm: number; iso: number }>;
+  /** Also listen on this address (same port) as a pool member that is not the coordinator. */
+  memberAddress?: string;
+  report?: Report;
+}
+
+export interface RunningLab {
+  url: string;
+  /** The pool member's URL when `memberAddress` was given. */
+  memberUrl: string | undefined;
+  port: number;
+  /** SHA-256 fingerprint of the certificate (undefined over plain HTTP). */
+  fingerprint: string | undefined;
+  certificate: LabCertificate | undefined;
+  lab: Lab;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(
+        new IngotError('LAB_LISTEN_FAILED', `The lab host cannot listen on ${host}:${port}: ${error.code ?? error.message}.`, {
+          hint: error.code === 'EADDRINUSE' ? 'Another process uses that port: pick another with --port, or stop it.' : 'Check the address and port.',
+          cause: error,
+        }),
+      );
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startLab(options: LabOptions): Promise<RunningLab> {
+  const host = options.host ?? '127.0.0.1';
+  const report = options.report ?? silent;
+  await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  const certificate = options.http ? undefined : await ensureCertificate(options.dir, [host, ...(options.memberAddress ? [options.memberAddress] : [])]);
+  let db = await loadDb(options.dir);
+  const fresh = db === undefined;
+  db ??= new Db();
+  const sizes = { ext: 100 * GiB, lvm: 50 * GiB, iso: 10 * GiB, ...options.srSizes };
+  const refs = fresh ? seed(db, { address: host, srSizes: sizes }) : { poolRef: db.all('pool')[0]?.[0], hostRef: db.all('host')[0]?.[0] };
+  if (refs.poolRef === undefined || refs.hostRef === undefined) {
+    throw new IngotError('LAB_STATE_INVALID', `The lab state in ${options.dir} has no pool or host record.`, { hint: 'Move that directory away to start from a fresh lab.' });
+  }
+  db.update('host', refs.hostRef, { address: host });
+  const closing = new AbortController();
+  const lab: Lab = {
+    db,
+    dir: options.dir,
+    user: options.user,
+    poolRef: refs.poolRef,
+    hostRef: refs.hostRef,
+    storage: new Storage(options.dir),
+    hypervisor: options.hypervisor,
+    guests: new Map(),
+    addresses: new Map(),
+    destroyWhenDone: new Set(),
+    authFailureDelayMs: options.authFailureDelayMs ?? 5000,
+    closing: closing.signal,
+  };
+  const saver = new Saver(options.dir, db);
+  const unsubscribe = db.subscribe(() => saver.schedule());
+  await saver.flush();
+
+  const onError = (error: unknown) => report({ event: 'log', level: 'warn', message: `lab host: ${(error as Error).message}` });
+  const make = (handler: ReturnType<typeof router>): Server =>
+    certificate ? createHttpsServer({ cert: certificate.cert, key: certificate.key }, handler) : createHttpServer(handler);
+  const server = make(router({ lab, dispatch: (m, p) => dispatch(lab, m, p), onError }));
+  const port = await listen(server, options.port ?? 0, host);
+  let member: Server | undefined;
+  if (options.memberAddress !== undefined) {
+    member = make(router({ lab: undefined, dispatch: memberDispatcher(host), onError }));
+    await listen(member, port, options.memberAddress);
+  }
+  const scheme = certificate ? 'https' : 'http';
+  const urlOf = (h: string) => `${scheme}://${h.includes(':') ? `[${h}]` : h}:${port}`;
+
+  return {
+    url: urlOf(host),
+    memberUrl: options.memberAddress ? urlOf(options.memberAddress) : undefined,
+    port,
+    fingerprint: certificate?.fingerprint,
+    certificate,
+    lab,
+    async close() {
+      closing.abort();
+      await Promise.allSettled([...lab.guests.values()].map((g) => g.kill()));
+      for (const s of [server, member]) {
+        if (s === undefined) continue;
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      unsubscribe();
+      // Guests are gone: record them halted before the final write.
+      for (const vm of [...lab.guests.keys()]) markHalted(lab, vm);
+      await saver.flush();
+    },
+  };
+}
