@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   TOOL_FAILED: EXIT.external,
   INTERRUPTED: EXIT.interrupted,
   INTERNAL: EXIT.internal,
+  // Build pipeline (src/pipeline)
+  SOURCE_UNAVAILABLE: EXIT.external,
+  SOURCE_CHECKSUM_MISMATCH: EXIT.failed,
+  BUILD_FAILED: EXIT.failed,
   // VHD engine (src/vhd)
   VHD_INVALID: EXIT.failed,
   VHD_CHECK_FAILED: EXIT.failed,

@@ -1,0 +1,131 @@
+// The resolve stage's source image: a local file or a URL, verified against the recipe's
+// checksum and cached by that checksum, so a second build neither downloads nor trusts again.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Report } from '../cli/events.js';
+import { IngotError } from '../errors/index.js';
+import type { Checksum, RecipeSource } from '../recipe/index.js';
+
+export interface ResolvedImage {
+  path: string;
+  format: 'raw' | 'qcow2' | 'vmdk' | 'vhd';
+  sha256: string;
+  checksum?: Checksum;
+  bytes: number;
+  cached: boolean;
+}
+
+type ImageSource = Extract<RecipeSource, { kind: 'image' }>;
+
+export function imageCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'ingot', 'images');
+}
+
+export async function resolveImage(source: ImageSource, opts: { env: NodeJS.ProcessEnv; report: Report; signal: AbortSignal }): Promise<ResolvedImage> {
+  if (source.url !== undefined) return download(source.url, source.checksum, source.format, opts);
+  const hashes = await hashFile(source.path, source.checksum?.algorithm, opts.report);
+  if (source.checksum !== undefined) verify(source.checksum, hashes.wanted!, source.path);
+  const format = source.format ?? (await detectFormat(source.path));
+  return { path: source.path, format, sha256: hashes.sha256, ...(source.checksum ? { checksum: source.checksum } : {}), bytes: hashes.bytes, cached: false };
+}
+
+async function download(url: string, checksum: Checksum, format: ImageSource['format'], opts: { env: NodeJS.ProcessEnv; report: Report; signal: AbortSignal }): Promise<ResolvedImage> {
+  const dir = imageCacheDir(opts.env);
+  const target = join(dir, `${checksum.algorithm}-${checksum.hex}`);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing?.isFile()) {
+    // The cache is keyed by the checksum, but a file can rot: verify again before trusting it.
+    const hashes = await hashFile(target, checksum.algorithm, opts.report);
+    if (hashes.wanted === checksum.hex) {
+      return { path: target, format: format ?? (await detectFormat(target)), sha256: hashes.sha256, checksum, bytes: hashes.bytes, cached: true };
+    }
+    await rm(target, { force: true });
+  }
+  await mkdir(dir, { recursive: true });
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: opts.signal, redirect: 'follow' });
+  } catch (error) {
+    throw new IngotError('SOURCE_UNAVAILABLE', `cannot download the source image ${url}: ${(error as Error).message}`, {
+      hint: `Check the URL and the network, or download it yourself and use source.image.path (the cache is ${dir}).`,
+      cause: error,
+    });
+  }
+  if (!response.ok || response.body === null) {
+    throw new IngotError('SOURCE_UNAVAILABLE', `downloading ${url} answered HTTP ${response.status}`, { hint: 'Check the URL: dated cloud images move to archives after a while.' });
+  }
+  const total = Number(response.headers.get('content-length') ?? 0) || undefined;
+  const partial = `${target}.partial`;
+  const wanted = createHash(checksum.algorithm);
+  const sha256 = createHash('sha256');
+  let bytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      wanted.update(chunk);
+      sha256.update(chunk);
+      bytes += chunk.length;
+      opts.report({ event: 'progress', stage: 'download', done: bytes, ...(total ? { total } : {}), unit: 'bytes' });
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), meter, createWriteStream(partial), { signal: opts.signal });
+    verify(checksum, wanted.digest('hex'), url);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+  await rename(partial, target);
+  return { path: target, format: format ?? (await detectFormat(target)), sha256: sha256.digest('hex'), checksum, bytes, cached: false };
+}
+
+function verify(checksum: Checksum, seen: string, what: string): void {
+  if (seen !== checksum.hex) {
+    throw new IngotError('SOURCE_CHECKSUM_MISMATCH', `the ${checksum.algorithm} of ${what} is ${seen}, the recipe expects ${checksum.hex}`, {
+      hint: 'The file is not the one the recipe pins: a changed upstream file, a truncated download or the wrong URL. Fix the URL or, if the new file is trusted, its checksum.',
+    });
+  }
+}
+
+async function hashFile(path: string, algorithm: Checksum['algorithm'] | undefined, report: Report): Promise<{ sha256: string; wanted: string | undefined; bytes: number }> {
+  const info = await stat(path).catch((error: unknown) => {
+    throw new IngotError('SOURCE_UNAVAILABLE', `the source image ${path} cannot be read: ${(error as Error).message}`, { hint: 'Check source.image.path in the recipe.', cause: error });
+  });
+  const sha256 = createHash('sha256');
+  const wanted = algorithm && algorithm !== 'sha256' ? createHash(algorithm) : undefined;
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    sha256.update(chunk);
+    wanted?.update(chunk);
+    bytes += chunk.length;
+    report({ event: 'progress', stage: 'verify', done: bytes, total: info.size, unit: 'bytes' });
+  }
+  const sha = sha256.digest('hex');
+  return { sha256: sha, wanted: algorithm === undefined ? undefined : wanted ? wanted.digest('hex') : sha, bytes };
+}
+
+/** Recognises an image by its magic numbers (qemu-img's own probes), raw when nothing matches. */
+export async function detectFormat(path: string): Promise<ResolvedImage['format']> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const head = Buffer.alloc(512);
+    await file.read(head, 0, 512, 0);
+    if (head.subarray(0, 4).equals(Buffer.from([0x51, 0x46, 0x49, 0xfb]))) return 'qcow2';
+    if (head.subarray(0, 4).toString('latin1') === 'KDMV' || head.subarray(0, 21).toString('latin1') === '# Disk DescriptorFile') return 'vmdk';
+    if (head.subarray(0, 8).toString('latin1') === 'conectix') return 'vhd';
+    if (size >= 512) {
+      const tail = Buffer.alloc(8);
+      await file.read(tail, 0, 8, size - 512);
+      if (tail.toString('latin1') === 'conectix') return 'vhd';
+    }
+    return 'raw';
+  } finally {
+    await file.close();
+  }
+}
