@@ -55,3 +55,38 @@ export async function post(lab: RunningLab, path: string, body: string, contentT
     req.end(body);
   });
 }
+
+export interface Fault {
+  code: string;
+  params: string[];
+}
+
+/** One JSON-RPC v2 call; resolves with the result or rejects with {code, params}. */
+export async function call<T = unknown>(lab: RunningLab, method: string, ...params: unknown[]): Promise<T> {
+  const res = await post(lab, '/jsonrpc', JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), 'application/json');
+  const body = JSON.parse(res.body) as { result?: T; error?: { message: string; data: string[] } };
+  if (body.error !== undefined) throw Object.assign(new Error(body.error.message), { code: body.error.message, params: body.error.data });
+  return body.result as T;
+}
+
+/** The {code, params} a call fails with (fails the test if it succeeds). */
+export async function fault(lab: RunningLab, method: string, ...params: unknown[]): Promise<Fault> {
+  try {
+    await call(lab, method, ...params);
+  } catch (error) {
+    const { code, params: p } = error as Fault;
+    return { code, params: p };
+  }
+  throw new Error(`${method} succeeded; a failure was expected`);
+}
+
+export async function login(lab: RunningLab): Promise<string> {
+  return call<string>(lab, 'session.login_with_password', USER, PASSWORD);
+}
+
+/** The ref of the first record of `cls` whose name_label is `name`. */
+export function refByName(lab: RunningLab, cls: string, name: string): string {
+  const found = lab.lab.db.all(cls).find(([, r]) => r.name_label === name);
+  if (found === undefined) throw new Error(`no ${cls} named ${name}`);
+  return found[0];
+}
