@@ -45,7 +45,7 @@ export async function qemuToRaw(inPath: string, format: InputFormat, rawPath: st
     if (m) report({ event: 'progress', stage: 'qemu-img', done: Number(m[1]), total: 100, unit: 'percent' });
   });
   const r = await child;
-  if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(r.message ?? '')) && r.exitCode === undefined) {
+  if ((r as { code?: string }).code === 'ENOENT') {
     await rm(rawPath, { force: true });
     throw new IngotError('TOOL_MISSING', `qemu-img is needed to read ${format} input and was not found on PATH`, {
       hint: "Install it (Debian/Ubuntu: 'apt-get install qemu-utils'), or convert the image to raw yourself and pass the raw file.",

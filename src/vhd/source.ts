@@ -1,19 +1,33 @@
 // Raw disk sources the writer reads twice: a random-access file, or any re-readable byte stream.
 import { open } from 'node:fs/promises';
+import { testBit } from './batmap.js';
 import { BLOCK_SIZE } from './constants.js';
+import { dataBlockMap } from './sparse-map.js';
 
 /** A raw disk image that can be read twice: by position (files) or from the start again (`open()`). */
 export type RawSource =
-  | { kind: 'random'; size: number; readAt(buf: Buffer, length: number, position: number): Promise<number>; close?(): Promise<void> }
+  | {
+      kind: 'random';
+      size: number;
+      readAt(buf: Buffer, length: number, position: number): Promise<number>;
+      /** False when block i is known to be a hole (all zeros) without reading it. */
+      mayHaveData?(i: number): boolean;
+      close?(): Promise<void>;
+    }
   | { kind: 'sequential'; size: number; open(): AsyncIterable<Uint8Array> };
 
-/** Opens a raw image file as a random-access source; call `close()` when done. */
-export async function openRawFile(path: string): Promise<Extract<RawSource, { kind: 'random' }> & { close(): Promise<void> }> {
+/**
+ * Opens a raw image file as a random-access source; call `close()` when done. With `holes: 'map'`
+ * (default) the file system's hole map says which blocks need reading at all (sparse-map.ts).
+ */
+export async function openRawFile(path: string, opts: { holes?: 'map' | 'read'; signal?: AbortSignal } = {}): Promise<Extract<RawSource, { kind: 'random' }> & { close(): Promise<void> }> {
   const fh = await open(path, 'r');
   const { size } = await fh.stat();
+  const map = opts.holes === 'read' ? undefined : await dataBlockMap(path, size, opts.signal).catch(() => undefined);
   return {
     kind: 'random',
     size,
+    ...(map ? { mayHaveData: (i: number) => testBit(map, i) } : {}),
     async readAt(buf, length, position) {
       let done = 0;
       while (done < length) {

@@ -43,7 +43,8 @@ async function scan(source: RawSource, opts: WriteOptions, report: Report): Prom
   const data = Buffer.allocUnsafeSlow(BLOCK_SIZE);
   const tick = byteProgress(report, 'scan', source.size);
   const index = Buffer.alloc(8);
-  for await (const i of readBlocks(source, () => true, () => data)) {
+  const want = source.kind === 'random' && source.mayHaveData ? source.mayHaveData : () => true;
+  for await (const i of readBlocks(source, want, () => data)) {
     opts.signal?.throwIfAborted();
     if (!data.equals(ZERO_BLOCK)) {
       alloc[i >> 3] = (alloc[i >> 3] ?? 0) | (0x80 >> (i & 7));

@@ -1,0 +1,34 @@
+// Which 2 MiB blocks of a raw file may hold data, from the file system's hole map.
+// Node cannot call lseek(SEEK_DATA/SEEK_HOLE), and reading holes is not free: it fills the page
+// cache with zero pages (measured here at ~250 MB/s on a VM, so a 20 GiB sparse disk took minutes).
+// `qemu-img map -f raw` walks SEEK_DATA/SEEK_HOLE for us; its output streams one extent per line,
+// so memory stays at one bit per block. Without qemu-img every block is read (the hint is absent).
+import { execa } from 'execa';
+import { BLOCK_SIZE } from './constants.js';
+
+const EXTENT = /"start":\s*(\d+),\s*"length":\s*(\d+).*"data":\s*(true|false)/;
+
+/** A bitset (MSB-first) of blocks that intersect a data extent, or undefined if qemu-img is unavailable. */
+export async function dataBlockMap(path: string, size: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+  const blocks = Math.ceil(size / BLOCK_SIZE);
+  const map = new Uint8Array(Math.ceil(blocks / 8) + 1);
+  const child = execa('qemu-img', ['map', '-f', 'raw', '--output=json', path], { reject: false, lines: false, buffer: false, ...(signal ? { cancelSignal: signal } : {}) });
+  let seen = 0;
+  try {
+    for await (const line of child.iterable()) {
+      const m = EXTENT.exec(String(line));
+      if (!m) continue;
+      const start = Number(m[1]);
+      const length = Number(m[2]);
+      seen += length;
+      if (m[3] !== 'true' || length === 0) continue;
+      const last = Math.min(blocks - 1, Math.floor((start + length - 1) / BLOCK_SIZE));
+      for (let i = Math.floor(start / BLOCK_SIZE); i <= last; i++) map[i >> 3] = (map[i >> 3] ?? 0) | (0x80 >> (i & 7));
+    }
+  } catch {
+    return undefined; // qemu-img missing or failed: fall back to reading every block
+  }
+  const r = await child;
+  // A map that does not cover the whole file cannot be trusted to name every data block.
+  return r.exitCode === 0 && seen >= size ? map : undefined;
+}
