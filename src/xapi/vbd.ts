@@ -11,6 +11,26 @@ export async function attachDisk(xapi: XapiClient, vm: Ref<'VM'>, vdi: Ref<'VDI'
   });
 }
 
+/**
+ * Puts an ISO VDI in the VM's CD drive: the template's empty drive when it has one (VBD.insert is
+ * DB-only on a halted VM, xapi.md §3.2), else a new read-only CD VBD at userdevice 3.
+ * `created` tells the caller whether to eject or destroy it afterwards.
+ */
+export async function insertCd(xapi: XapiClient, vm: Ref<'VM'>, vdi: Ref<'VDI'>): Promise<{ vbd: Ref<'VBD'>; created: boolean }> {
+  const emptyDrive = (await vmVbds(xapi, vm)).find((v) => v.type === 'CD' && v.empty);
+  if (emptyDrive !== undefined) {
+    await xapi.call('VBD.insert', emptyDrive.ref, vdi);
+    return { vbd: emptyDrive.ref, created: false };
+  }
+  return { vbd: await attachCd(xapi, vm, vdi), created: true };
+}
+
+export async function ejectCd(xapi: XapiClient, vbd: Ref<'VBD'>): Promise<void> {
+  await xapi.call('VBD.eject', vbd).catch((error: unknown) => {
+    if (!hasCode(error, 'HANDLE_INVALID', 'VBD_IS_EMPTY')) throw error;
+  });
+}
+
 export async function attachCd(xapi: XapiClient, vm: Ref<'VM'>, vdi: Ref<'VDI'>): Promise<Ref<'VBD'>> {
   return xapi.call<Ref<'VBD'>>('VBD.create', {
     VM: vm, VDI: vdi, userdevice: '3', bootable: false, mode: 'RO', type: 'CD', empty: false,
@@ -24,7 +44,7 @@ export async function destroyVbd(xapi: XapiClient, vbd: Ref<'VBD'>): Promise<voi
   });
 }
 
-/** The VBDs of a VM other than its CD drives holding nothing, e.g. the template's empty CD. */
+/** A VM's VBDs with the fields ingot decides on. */
 export async function vmVbds(xapi: XapiClient, vm: Ref<'VM'>): Promise<Array<{ ref: Ref<'VBD'>; type: string; empty: boolean; userdevice: string }>> {
   const refs = await xapi.call<Array<Ref<'VBD'>>>('VM.get_VBDs', vm);
   const out = [];
