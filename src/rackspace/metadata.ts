@@ -73,13 +73,18 @@ export interface MetadataResult {
   metadata: Metadata;
 }
 
-export async function setImageMetadata(ctx: MetadataContext, imageId: string, metadata: Metadata): Promise<MetadataResult> {
+/** Refuses keys Rackspace would 403 and non-string values (trap 18), before anything is uploaded. */
+export function validateMetadata(metadata: Metadata): void {
   for (const [key, value] of Object.entries(metadata)) {
     if (key.toLowerCase().startsWith('com.rackspace')) {
       throw new IngotError('USAGE', `metadata key ${key} is reserved by Rackspace (com.rackspace*) and cannot be set`, { hint: 'Prefix your own keys with your domain, e.g. com.example.build.' });
     }
     if (typeof value !== 'string') throw new IngotError('USAGE', `metadata ${key} must be a string`, {});
   }
+}
+
+export async function setImageMetadata(ctx: MetadataContext, imageId: string, metadata: Metadata): Promise<MetadataResult> {
+  validateMetadata(metadata);
   let via: MetadataResult['via'] = 'compute';
   let computeError: unknown;
   if (ctx.computeUrl !== undefined) {

@@ -8,7 +8,7 @@ import { CLOUD_FILES, CLOUD_IMAGES, CLOUD_SERVERS, hasEndpoint, imagesBase, sele
 import { DEFAULT_RETRY, type HttpClient, type RetryPolicy } from './http.js';
 import { IdentitySession, type Credentials } from './identity.js';
 import { importImage } from './images-tasks.js';
-import { requiredMetadata, setImageMetadata, type Metadata } from './metadata.js';
+import { requiredMetadata, setImageMetadata, validateMetadata, type Metadata } from './metadata.js';
 import { uploadVhd, type UploadResult } from './upload.js';
 
 export const DEFAULT_CONTAINER = 'ingot-images';
@@ -58,6 +58,8 @@ export async function pushVhd(opts: PushOptions): Promise<PushResult> {
     ...(opts.signal ? { signal: opts.signal } : {}),
     onRetry: ({ what, attempt, delayMs, reason }) => report({ event: 'log', level: 'warn', message: `${what}: ${reason}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s` }),
   };
+  const metadata = { ...opts.extraMetadata, ...requiredMetadata(opts.sshUser) };
+  validateMetadata(metadata);
   const session = new IdentitySession({ identityUrl: opts.identityUrl, credentials: opts.credentials, redactor: opts.redactor, http });
 
   report({ event: 'stage', stage: 'auth', status: 'start', title: 'authenticate with Rackspace Identity' });
@@ -99,7 +101,6 @@ export async function pushVhd(opts: PushOptions): Promise<PushResult> {
   report({ event: 'stage', stage: 'import', status: 'done', title: 'import with Cloud Images', detail: `image ${imported.imageId}` });
 
   report({ event: 'stage', stage: 'metadata', status: 'start', title: 'set image metadata' });
-  const metadata = { ...opts.extraMetadata, ...requiredMetadata(opts.sshUser) };
   const set = await setImageMetadata({ imagesBase: images, computeUrl, auth: session, http, report }, imported.imageId, metadata);
   report({ event: 'stage', stage: 'metadata', status: 'done', title: 'set image metadata', detail: Object.keys(metadata).join(', ') });
 
