@@ -33,6 +33,8 @@ declare module 'xen-api' {
     connect(): Promise<void>;
     disconnect(): Promise<void>;
     readonly sessionId: string | undefined;
+    /** The pool record, wrapped by xen-api (`$ref`, `$id` …); set once connected. */
+    readonly pool: { $ref: string; [field: string]: unknown };
     readonly status: 'connected' | 'connecting' | 'disconnected';
     readonly objects: EventEmitter & { all: Record<string, Record<string, unknown>> };
     readonly objectsFetched: Promise<void>;
