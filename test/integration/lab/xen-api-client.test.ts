@@ -80,7 +80,7 @@ describe('connection', () => {
   });
 
   test('a login on the pool member is redirected by HOST_IS_SLAVE to the coordinator', async () => {
-    const viaMember = createClient({ url: lab.memberUrl, auth: { user: USER, password: PASSWORD }, watchEvents: false });
+    const viaMember: Xapi = createClient({ url: lab.memberUrl as string, auth: { user: USER, password: PASSWORD }, watchEvents: false });
     await viaMember.connect();
     expect(viaMember.pool.$ref).toBe(lab.lab.poolRef);
     await viaMember.disconnect();
