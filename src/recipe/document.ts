@@ -151,7 +151,7 @@ export class RecipeDocument {
       message: `undefined variable '${problem.name}'`,
       expected: names.length ? `one of the variables ${names.join(', ')}` : 'a variable declared under variables:',
       found: problem.token,
-      hint: `${near ? `Did you mean \${${near}}? ` : ''}Declare it under variables:, or pass --var ${problem.name}=VALUE or INGOT_VAR_${problem.name}.`,
+      hint: `${near ? `Did you mean \${${near}}? ` : ''}Declare it under variables:, or pass --var ${problem.name}=VALUE or INGOT_VAR_${problem.name}. For a shell variable write $\${${problem.name}}.`,
     };
   }
 }

@@ -3,7 +3,8 @@
 import type { z } from 'zod';
 import type { RecipeDocument } from './document.js';
 import { describeFound, formatPath, type Finding, type PathSegment } from './findings.js';
-import { formatByPattern } from './formats.js';
+import { FORMATS, formatByPattern } from './formats.js';
+import { durationHint, sizeHint } from './units.js';
 import { allowedKeysAt } from './schema-walk.js';
 import { closest } from './suggest.js';
 
@@ -45,9 +46,7 @@ export function issueToFindings(issue: Issue, doc: RecipeDocument, data: unknown
         const key = path[path.length - 1];
         return [{ ...at(path, 'missing'), path: formatPath(path), message: `missing required key '${String(key)}'`, expected, found: 'nothing', hint: `Add ${String(key)}: under ${formatPath(path.slice(0, -1)) || 'the top level'}.` }];
       }
-      const hint = path[path.length - 1] === 'mode' && typeof found === 'number'
-        ? 'Quote the mode: mode: "0644". Unquoted, YAML reads 0644 as the decimal number 644.'
-        : typeHint(issue.expected, found);
+      const hint = fieldHint(path[path.length - 1], found) ?? typeHint(issue.expected, found);
       return [{ ...at(path, 'value'), path: formatPath(path), message: 'wrong type', expected, found: describeFound(found), ...(hint ? { hint } : {}) }];
     }
     case 'invalid_format': {
@@ -67,12 +66,25 @@ export function issueToFindings(issue: Issue, doc: RecipeDocument, data: unknown
       const expected = rangeWords(issue.origin, issue.code, bound);
       return [{ ...at(path, 'value'), path: formatPath(path), message: 'value out of range', expected, found: describeFound(found) }];
     }
+    case 'invalid_key': {
+      const key = path[path.length - 1];
+      return [{ ...at(path, 'key'), path: formatPath(path), message: `invalid key ${JSON.stringify(key)}`, expected: FORMATS.identifier.expected, found: JSON.stringify(key) }];
+    }
     case 'invalid_union': {
       return [{ ...at(path, 'value'), path: formatPath(path), message: 'wrong type', expected: 'a string, number or true/false', found: describeFound(found), hint: 'Write a single value here, not a list or a mapping.' }];
     }
     default:
       return [{ ...at(path, 'value'), path: formatPath(path), message: 'invalid value', found: describeFound(found) }];
   }
+}
+
+// Fields whose common mistake is a bare number: the hint says what to write instead.
+function fieldHint(key: PathSegment | undefined, found: unknown): string | undefined {
+  if (typeof found !== 'number') return undefined;
+  if (key === 'mode') return 'Quote the mode: mode: "0644". Unquoted, YAML reads 0644 as the decimal number 644.';
+  if (key === 'memory' || key === 'disk' || key === 'segment_size') return sizeHint(found);
+  if (key === 'timeout') return durationHint(found);
+  return undefined;
 }
 
 function typeHint(expected: string, found: unknown): string | undefined {

@@ -63,10 +63,7 @@ export function semanticFindings(doc: RecipeDocument, data: unknown, dir: string
     }
   };
 
-  if (!isMap(data)) {
-    add([], 'value', { message: 'a recipe must be a YAML mapping', expected: 'a mapping with name, source, …', found: describeFound(data), hint: 'Start from recipes/debian-12.yaml.' });
-    return out;
-  }
+  if (!isMap(data)) return out; // the schema reports a recipe that is not a mapping
 
   // source
   const source = data.source;
@@ -143,7 +140,7 @@ export function semanticFindings(doc: RecipeDocument, data: unknown, dir: string
   }
   if ((target === 'rackspace' || push !== undefined) && readiness.ssh_user === undefined) {
     add(['readiness', 'ssh_user'], 'missing', {
-      message: 'readiness.ssh_user is required for Rackspace',
+      message: 'required when the image is for Rackspace',
       expected: 'the image\'s login user, e.g. debian or ubuntu',
       found: 'nothing',
       hint: 'Rackspace images carry it as the ssh_user metadata; add ssh_user: under readiness.',
