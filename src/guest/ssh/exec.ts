@@ -1,0 +1,137 @@
+// Runs one command in the guest over an SSH exec channel: output streamed line by line through
+// the Report callback, a deadline, and Ctrl-C. On a deadline or an abort the command is signalled
+// (RFC 4254 §6.9 "signal" request) and the channel closed; callers that must be sure the command
+// dies also wrap it in the guest's own `timeout` (steps/command.ts), because sshd does not kill a
+// command just because its channel closed.
+import type { ClientChannel } from 'ssh2';
+import type { LogLevel, Report } from '../../cli/events.js';
+import { IngotError } from '../../errors/index.js';
+import { interrupted } from './connect.js';
+import { LastLines, LineSplitter } from './lines.js';
+import type { GuestSession } from './session.js';
+
+export interface ExecOptions {
+  /** Prefix for streamed lines (`[label] line`); without it nothing is streamed. */
+  label?: string;
+  report?: Report;
+  level?: LogLevel;
+  signal?: AbortSignal;
+  /** Client-side deadline; the channel is signalled and closed when it passes. */
+  timeoutMs?: number;
+  /** Written to the command's stdin, which is then closed (EOF) in every case. */
+  stdin?: string | Buffer;
+  /** How many output lines to keep (default 20). */
+  keepLines?: number;
+  /** Keep the whole stdout (probe JSON, file contents); off for provisioning output. */
+  collectStdout?: boolean;
+}
+
+export interface ExecResult {
+  /** null when the command ended without an exit status (killed by a signal, or the link dropped). */
+  exitCode: number | null;
+  exitSignal: string | null;
+  /** The connection went away before the command reported how it ended. */
+  dropped: boolean;
+  timedOut: boolean;
+  durationMs: number;
+  lastLines: string[];
+  stdout: string;
+}
+
+const CLOSE_GRACE_MS = 2_000;
+
+export function execInGuest(session: GuestSession, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  const started = performance.now();
+  if (opts.signal?.aborted) return Promise.reject(interrupted(`running a command in ${session.target}`));
+  return new Promise<ExecResult>((resolve, reject) => {
+    const last = new LastLines(opts.keepLines ?? 20);
+    const stdoutChunks: Buffer[] = [];
+    const onLine = (line: string): void => {
+      last.add(line);
+      if (opts.label !== undefined) opts.report?.({ event: 'log', level: opts.level ?? 'info', message: `[${opts.label}] ${line}` });
+    };
+    const out = new LineSplitter(onLine);
+    const err = new LineSplitter(onLine);
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    let sawExit = false;
+    let timedOut = false;
+    let aborted = false;
+    let channel: ClientChannel | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let done = false;
+
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      out.flush();
+      err.flush();
+      if (aborted) {
+        reject(interrupted(`running a command in ${session.target} (it was signalled and its channel closed)`));
+        return;
+      }
+      resolve({
+        exitCode,
+        exitSignal,
+        dropped: !sawExit && !timedOut,
+        timedOut,
+        durationMs: Math.round(performance.now() - started),
+        lastLines: last.lines,
+        stdout: Buffer.concat(stdoutChunks).toString('utf8'),
+      });
+    };
+    const stop = (): void => {
+      if (channel === undefined) return finish();
+      // Ask the guest to end the command, then stop listening; do not wait for ever.
+      try {
+        channel.signal('TERM');
+      } catch {
+        // The channel may already be closing; closing it below is what matters.
+      }
+      channel.close();
+      graceTimer = setTimeout(finish, CLOSE_GRACE_MS);
+    };
+    const onAbort = (): void => {
+      aborted = true;
+      stop();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, opts.timeoutMs);
+    }
+
+    session.client.exec(command, (error, stream) => {
+      if (error) {
+        done = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        reject(new IngotError('GUEST_COMMAND_FAILED', `Could not start a command in ${session.target}: ${error.message}.`, {
+          cause: error,
+          hint: session.isOpen() ? 'The guest refused a new session channel; its sshd may be restarting.' : 'The SSH connection to the guest is gone.',
+        }));
+        return;
+      }
+      channel = stream;
+      if (aborted || timedOut) stop();
+      stream.on('data', (chunk: Buffer) => {
+        if (opts.collectStdout === true) stdoutChunks.push(chunk);
+        out.push(chunk);
+      });
+      stream.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      stream.on('exit', (code: number | null, signal?: string) => {
+        sawExit = true;
+        exitCode = typeof code === 'number' ? code : null;
+        exitSignal = signal ?? null;
+      });
+      stream.on('close', finish);
+      stream.end(opts.stdin ?? undefined);
+    });
+  });
+}

@@ -1,0 +1,71 @@
+// The `upload` step: a file or a directory tree over SFTP. With sudo (the default) the tree is
+// staged in a private temp directory as the build user, given its owner there, and copied into
+// place as root with `cp -a` (modes and owners kept), so system paths like /etc can be written.
+import { stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { IngotError } from '../../../errors/index.js';
+import { execInGuest } from '../exec.js';
+import { mkdirp, openSftp, uploadTree } from '../sftp.js';
+import { shQuote, tempPath, withCleanup } from './command.js';
+import type { StepContext } from './context.js';
+import { commandOutcome } from './outcome.js';
+import type { StepResult, UploadStep } from './types.js';
+
+const OWNER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
+
+function checkStep(ctx: StepContext, step: UploadStep): void {
+  const bad = (message: string): never => {
+    throw new IngotError('STEP_INVALID', `Step "${ctx.label}": ${message}`, { hint: 'Fix the upload step in the recipe.' });
+  };
+  if (!posix.isAbsolute(step.destination)) bad(`destination must be an absolute path in the guest, got ${JSON.stringify(step.destination)}.`);
+  for (const [name, mode] of [['mode', step.mode], ['dirMode', step.dirMode]] as const) {
+    if (mode !== undefined && (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)) bad(`${name} must be a permission number like 0644 (0–07777), got ${mode}.`);
+  }
+  if (step.owner !== undefined && !OWNER.test(step.owner)) bad(`owner must look like user or user:group, got ${JSON.stringify(step.owner)}.`);
+  if (step.owner !== undefined && step.sudo === false) bad('owner needs sudo (changing ownership is root\'s job); drop `sudo: false` or the owner.');
+}
+
+export async function runUpload(ctx: StepContext, step: UploadStep): Promise<StepResult> {
+  checkStep(ctx, step);
+  const started = performance.now();
+  const info = await stat(step.source).catch((error: unknown) => {
+    throw new IngotError('STEP_INVALID', `Step "${ctx.label}": cannot read the upload source ${step.source}: ${(error as Error).message}.`, {
+      cause: error,
+      hint: 'Upload sources are relative to the recipe file; check the name.',
+    });
+  });
+  const modes = { fileMode: step.mode, dirMode: step.dirMode ?? 0o755 };
+  const session = ctx.link.session;
+  const sftp = await openSftp(session);
+  const sudo = step.sudo ?? true;
+  let files: number;
+  let stage: string | undefined;
+  try {
+    if (!sudo) {
+      const parent = info.isDirectory() ? step.destination : posix.dirname(step.destination);
+      await mkdirp(sftp, parent, modes.dirMode);
+      files = await uploadTree(sftp, step.source, step.destination, modes);
+    } else {
+      stage = tempPath('upload');
+      await new Promise<void>((resolve, reject) => sftp.mkdir(stage as string, { mode: 0o700 }, (error) => (error ? reject(error) : resolve())));
+      files = await uploadTree(sftp, step.source, `${stage}/payload`, modes);
+    }
+  } finally {
+    sftp.end();
+  }
+  const summary = `${files} file(s) to ${step.destination}`;
+  ctx.report?.({ event: 'log', level: 'info', message: `[${ctx.label}] uploaded ${summary}` });
+  if (stage === undefined) {
+    return { index: ctx.index, label: ctx.label, kind: 'upload', ok: true, exitCode: null, durationMs: Math.round(performance.now() - started), lastLines: [], summary };
+  }
+  const payload = `${stage}/payload`;
+  const dest = shQuote(step.destination);
+  const place = info.isDirectory()
+    ? `mkdir -p ${dest} && cp -a ${shQuote(payload)}/. ${dest}/`
+    : `mkdir -p ${shQuote(posix.dirname(step.destination))} && cp -a ${shQuote(payload)} ${dest}`;
+  const script = `set -eu; chown -R ${shQuote(step.owner ?? 'root:root')} ${shQuote(payload)}; ${place}`;
+  const command = withCleanup(`sudo -n sh -c ${shQuote(script)}`, stage, true);
+  const result = await execInGuest(session, command, { label: ctx.label, report: ctx.report, signal: ctx.signal, keepLines: ctx.keepLines });
+  const outcome = commandOutcome(ctx, 'upload', result, undefined);
+  return { ...outcome, exitCode: null, durationMs: Math.round(performance.now() - started), summary };
+}

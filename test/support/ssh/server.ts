@@ -1,0 +1,219 @@
+// An in-process SSH server that plays the guest: public-key login for one user, commands run for
+// real (`sh -c` in a temp dir, with shims for sudo/reboot/cloud-init first on PATH), SFTP by the
+// real OpenSSH sftp-server, direct-tcpip forwarding (so it can be a bastion too), and the
+// misbehaviours the readiness code must survive (lab-notes.md §2 "Readiness gotchas").
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { createServer, connect as tcpConnect, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import { writeShims } from './shims.js';
+
+export const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
+
+export interface KeyPair {
+  private: string;
+  public: string;
+}
+
+export function generateKeyPair(): KeyPair {
+  return ssh2.utils.generateKeyPairSync('ed25519');
+}
+
+export interface FixtureOptions {
+  username?: string;
+  /** How long a simulated reboot keeps the guest away (default 300 ms). */
+  rebootDownMs?: number;
+}
+
+export interface SshFixture {
+  host: '127.0.0.1';
+  port: number;
+  username: string;
+  hostKey: KeyPair;
+  clientKey: KeyPair;
+  /** Temp dir: commands' working directory, boot_id, control files. */
+  root: string;
+  /** Commands received, in order. */
+  commands: string[];
+  logins: number;
+  bootId(): Promise<string>;
+  /** The next n TCP connections are accepted and then left silent (no banner): the QEMU hostfwd trap. */
+  hangBanners(n: number): void;
+  /** The next n TCP connections are reset at once: sshd restarting. */
+  resetConnections(n: number): void;
+  /** What `cloud-init status --wait --long` answers; `dropFirst` drops the connection of the first n calls. */
+  cloudInit(answer: { exit?: number; output?: string; dropFirst?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFixture> {
+  if (!existsSync(SFTP_SERVER)) throw new Error(`fixture: ${SFTP_SERVER} is missing; install the openssh-sftp-server package (scripts/packages.sh lists it)`);
+  const root = await mkdtemp(join(tmpdir(), 'ingot-ssh-fixture-'));
+  const ctl = join(root, '.ctl');
+  await writeShims(join(ctl, 'bin'));
+  await writeFile(join(root, 'boot_id'), `${randomUUID()}\n`);
+  const hostKey = generateKeyPair();
+  const clientKey = generateKeyPair();
+  const username = opts.username ?? 'builder';
+  const allowed = ssh2.utils.parseKey(clientKey.public);
+  if (allowed instanceof Error || Array.isArray(allowed)) throw new Error('fixture: cannot parse its own client key');
+  const allowedBlob = allowed.getPublicSSH();
+  let hang = 0;
+  let reset = 0;
+  let cloudInitDrops = 0;
+  let down = false;
+  const held = new Set<Socket>();
+  const connections = new Set<Connection>();
+  const children = new Set<ChildProcess>();
+  const fixture = {} as SshFixture;
+
+  const setCloudInit = async (exit: number, output: string): Promise<void> => {
+    await writeFile(join(ctl, 'cloud-init.exit'), `${exit}\n`);
+    await writeFile(join(ctl, 'cloud-init.out'), `${output}\n`);
+  };
+  await setCloudInit(0, 'status: done');
+
+  const ssh = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
+    connections.add(client);
+    client.on('close', () => connections.delete(client));
+    client.on('error', () => {}); // the client going away mid-test is normal here
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey' || ctx.username !== username) return ctx.reject(['publickey']);
+      const blob = ctx.key.data;
+      if (blob.length !== allowedBlob.length || !timingSafeEqual(blob, allowedBlob)) return ctx.reject(['publickey']);
+      if (ctx.signature === undefined) return ctx.accept(); // the "would you accept this key?" query
+      if (ctx.blob !== undefined && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept();
+      return ctx.reject(['publickey']);
+    });
+    client.on('ready', () => {
+      fixture.logins += 1;
+      client.on('tcpip', (accept, reject, info) => {
+        const upstream = tcpConnect(info.destPort, info.destIP);
+        upstream.once('error', () => reject());
+        upstream.once('connect', () => {
+          const channel = accept();
+          channel.pipe(upstream).pipe(channel);
+          upstream.on('error', () => channel.close());
+        });
+      });
+      client.on('session', (acceptSession) => {
+        const session = acceptSession();
+        session.on('exec', (accept, _reject, info) => {
+          fixture.commands.push(info.command);
+          const channel = accept();
+          if (info.command.startsWith('cloud-init status') && cloudInitDrops > 0) {
+            cloudInitDrops -= 1;
+            client.end(); // sshd restarted under this connection
+            return;
+          }
+          run(channel, info.command.replaceAll('/proc/sys/kernel/random/boot_id', join(root, 'boot_id')));
+        });
+        session.on('subsystem', (accept, reject, info) => {
+          if (info.name !== 'sftp') return reject();
+          const channel = accept();
+          const child = spawn(SFTP_SERVER, ['-e', '-d', root], { stdio: ['pipe', 'pipe', 'inherit'] });
+          track(child);
+          channel.pipe(child.stdin);
+          child.stdout.pipe(channel);
+          child.on('exit', () => channel.close());
+          channel.on('close', () => child.kill());
+        });
+      });
+    });
+  });
+
+  function track(child: ChildProcess): void {
+    children.add(child);
+    child.on('exit', () => children.delete(child));
+  }
+
+  function run(channel: ServerChannel, command: string): void {
+    const child = spawn('sh', ['-c', command], {
+      cwd: root,
+      detached: true, // its own process group, so a signal request reaches the whole command
+      env: { ...process.env, PATH: `${join(ctl, 'bin')}:${process.env.PATH ?? ''}`, INGOT_FIXTURE_CTL: ctl },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    track(child);
+    child.stdout.pipe(channel, { end: false });
+    child.stderr.pipe(channel.stderr, { end: false });
+    channel.pipe(child.stdin).on('error', () => {});
+    channel.on('signal', (_accept: unknown, _reject: unknown, info: { name: string }) => {
+      if (child.pid !== undefined) process.kill(-child.pid, `SIG${info.name}` as NodeJS.Signals);
+    });
+    child.on('close', (code, signal) => {
+      if (code !== null) channel.exit(code);
+      else channel.exit((signal ?? 'KILL').replace(/^SIG/, ''), false, '');
+      channel.end();
+    });
+  }
+
+  // Reboots and power-offs the shims asked for (they run detached, after their channel closed).
+  const watcher = setInterval(() => {
+    void readFile(join(ctl, 'power'), 'utf8').then(
+      async (action) => {
+        await unlink(join(ctl, 'power'));
+        down = true;
+        for (const c of connections) c.end();
+        if (action.trim() === 'reboot') {
+          setTimeout(() => {
+            void writeFile(join(root, 'boot_id'), `${randomUUID()}\n`).then(() => (down = false));
+          }, opts.rebootDownMs ?? 300);
+        }
+      },
+      () => {},
+    );
+  }, 50);
+  watcher.unref();
+
+  // The TCP front decides per connection: hold it silent, reset it, or hand it to the SSH server.
+  const front: NetServer = createServer((socket) => {
+    socket.on('error', () => {});
+    if (hang > 0) {
+      hang -= 1;
+      held.add(socket);
+      socket.on('close', () => held.delete(socket));
+      return;
+    }
+    if (reset > 0 || down) {
+      if (!down) reset -= 1;
+      socket.resetAndDestroy();
+      return;
+    }
+    ssh.injectSocket(socket);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const address = front.address();
+  if (address === null || typeof address === 'string') throw new Error('fixture: no port');
+
+  Object.assign(fixture, {
+    host: '127.0.0.1' as const,
+    port: address.port,
+    username,
+    hostKey,
+    clientKey,
+    root,
+    commands: [],
+    logins: 0,
+    bootId: async () => (await readFile(join(root, 'boot_id'), 'utf8')).trim(),
+    hangBanners: (n: number) => void (hang = n),
+    resetConnections: (n: number) => void (reset = n),
+    cloudInit: async (answer: { exit?: number; output?: string; dropFirst?: number }) => {
+      cloudInitDrops = answer.dropFirst ?? 0;
+      await setCloudInit(answer.exit ?? 0, answer.output ?? 'status: done');
+    },
+    close: async () => {
+      clearInterval(watcher);
+      for (const socket of held) socket.destroy();
+      for (const c of connections) c.end();
+      for (const child of children) if (child.pid !== undefined) try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      await rm(root, { recursive: true, force: true });
+    },
+  } satisfies Partial<SshFixture>);
+  return fixture;
+}
