@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_API_KEY, TEST_PASSWORD, TEST_USER } from '../../support/rackspace/emulator.js';
 import { harness, type Harness } from '../../support/rackspace/fixture.js';
 import { writeVhd } from '../../support/rackspace/vhd-fixture.js';
-import { runCli, type CliResult } from '../../support/run-cli.js';
+import { execa } from 'execa';
+import { BIN, runCli, type CliResult } from '../../support/run-cli.js';
 
 let h: Harness;
 let vhd: string;
@@ -31,7 +32,7 @@ function expectNoSecret(r: CliResult): void {
   for (const secret of [TEST_API_KEY, TEST_PASSWORD, ...h.emu.identity.issued]) expect(all).not.toContain(secret);
 }
 
-const resultOf = (r: CliResult): { imageId: string; kind: string; segments: number; taskId: string } => {
+const resultOf = (r: CliResult): { imageId: string; kind: string; segments: number; taskId: string; kept: number; uploaded: number } => {
   const line = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; data: never }).find((e) => e.event === 'result');
   if (line === undefined) throw new Error(`no result line in ${r.stdout}\n${r.stderr}`);
   return line.data;
@@ -76,6 +77,25 @@ describe('ingot push (CLI)', () => {
     expect(json.stdout).toMatch(/"code":"RAX_IMPORT_REJECTED"/);
     expectNoSecret(text);
     expectNoSecret(json);
+  });
+
+  it('resumes a push killed mid-upload, sending only the segments that were not stored', async () => {
+    const args = ['push', vhd, '--name', 'resumed', '--ssh-user', 'debian', '--segment-size', '1M', '--concurrency', '1', '--poll-interval', '0.05', '--container', 'killed', '--json'];
+    // Segment 3's PUT never gets an answer: the push hangs there, and is killed like a lost terminal.
+    h.emu.proxy.stalls.push({ method: 'PUT', path: /killed_segments\/.*\/00000003$/ });
+    const child = execa(process.execPath, [BIN, ...args], { env: { CI: 'true', ...env() }, reject: false });
+    const until = Date.now() + 30_000;
+    while (!h.emu.proxy.log.some((r) => r.method === 'PUT' && /killed_segments\/.*\/00000003$/.test(r.path)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    const killed = await child;
+    expect(killed.signal).toBe('SIGKILL');
+    h.emu.proxy.stalls.length = 0;
+    const sent = (): string[] => h.emu.proxy.log.filter((r) => r.method === 'PUT' && r.path.includes('/killed_segments/')).map((r) => r.path.slice(-8));
+    expect(sent()).toEqual(['00000000', '00000001', '00000002', '00000003']);
+    const r = await runCli(args, { env: env() });
+    expect(r.status, r.stderr).toBe(0);
+    expect(resultOf(r)).toMatchObject({ segments: 5, kept: 3, uploaded: 2 });
+    expect(sent().slice(4)).toEqual(['00000003', '00000004']);
   });
 
   it('says clearly that a wrong API key was refused, exit 3, without echoing it', async () => {

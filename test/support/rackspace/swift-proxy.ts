@@ -9,6 +9,8 @@ export interface SwiftProxy extends Listening {
   storageUrl: string;
   log: LoggedRequest[];
   faults: Fault[];
+  /** Requests matching one of these are held unanswered (until close): a client stuck mid-upload. */
+  stalls: Array<{ method?: string; path: RegExp }>;
 }
 
 export async function startSwiftProxy(swiftStorageUrl: string, alias = 'MossoCloudFS_9c24e3db-52bf-4f26-8dc1-220871796e9f'): Promise<SwiftProxy> {
@@ -16,6 +18,7 @@ export async function startSwiftProxy(swiftStorageUrl: string, alias = 'MossoClo
   const realAccount = upstream.pathname.replace(/^\/v1\//, '');
   const log: LoggedRequest[] = [];
   const faults: Fault[] = [];
+  const stalls: SwiftProxy['stalls'] = [];
   const listening = await listen((req, res) => {
     const entry: LoggedRequest = { method: req.method ?? '', path: decodeURIComponent((req.url ?? '').replace(/\?.*$/, '')) };
     log.push(entry);
@@ -23,6 +26,7 @@ export async function startSwiftProxy(swiftStorageUrl: string, alias = 'MossoClo
       entry.status = res.statusCode;
       return;
     }
+    if (stalls.some((st) => (st.method === undefined || st.method === entry.method) && st.path.test(entry.path))) return;
     const path = (req.url ?? '').replace(`/v1/${alias}`, `/v1/${realAccount}`);
     const headers = { ...req.headers, host: upstream.host };
     const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (up) => {
@@ -33,5 +37,5 @@ export async function startSwiftProxy(swiftStorageUrl: string, alias = 'MossoClo
     out.on('error', () => res.destroy());
     req.pipe(out);
   });
-  return { ...listening, storageUrl: `${listening.url}/v1/${alias}`, log, faults };
+  return { ...listening, storageUrl: `${listening.url}/v1/${alias}`, log, faults, stalls };
 }

@@ -20,7 +20,11 @@ function ciIsSet(): boolean {
 // run is unfiltered or a filter names the rackspace/swift tests.
 function runNeedsSwift(): boolean {
   const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('-') && arg !== 'run' && !/vitest/.test(arg));
-  return filters.length === 0 || filters.some((f) => /rackspace|swift|push/i.test(f));
+  return filters.length === 0 || filters.some((f) => {
+    const path = f.replace(/^\.\//, '');
+    if (/(^|\/)unit(\/|$)/.test(path)) return false;
+    return /rackspace|swift|push/i.test(path) || 'test/integration/rackspace/'.startsWith(path);
+  });
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
