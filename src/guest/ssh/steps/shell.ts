@@ -16,13 +16,14 @@ const BACKSTOP_SEC = KILL_AFTER_SEC + 10;
 async function runFile(ctx: StepContext, step: ShellStep | ScriptStep, content: string, argv: (file: string) => string[]): Promise<StepResult> {
   const session = ctx.link.session;
   const file = tempPath('step');
+  // Built first: a bad env name or timeout is refused before anything reaches the guest.
+  const command = withCleanup(buildCommand({ argv: argv(file), env: step.env, sudo: step.sudo ?? true, timeoutSec: step.timeoutSec }, ctx.label), file);
   const sftp = await openSftp(session);
   try {
     await writeRemoteFile(sftp, file, content, 0o700);
   } finally {
     sftp.end();
   }
-  const command = withCleanup(buildCommand({ argv: argv(file), env: step.env, sudo: step.sudo ?? true, timeoutSec: step.timeoutSec }, ctx.label), file);
   const result = await execInGuest(session, command, {
     label: ctx.label,
     report: ctx.report,
