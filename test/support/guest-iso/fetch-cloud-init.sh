@@ -14,7 +14,8 @@ TMP=$(mktemp -d "$CACHE/fetch.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 # apt-get download drops privileges to _apt, which must be able to write there.
 chmod 0777 "$TMP"
-(cd "$TMP" && apt-get download -q=2 'cloud-init=22.4*' >&2)
+# A machine whose packages were all installed earlier may have no package lists: update once.
+(cd "$TMP" && { apt-get download -q=2 'cloud-init=22.4*' >&2 || { apt-get update -qq >&2 && apt-get download -q=2 'cloud-init=22.4*' >&2; }; })
 mkdir -p "$TMP/root"
 dpkg-deb -x "$TMP"/cloud-init_*.deb "$TMP/root"
 rm -rf "$OUT"
