@@ -18,7 +18,7 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Client-side deadline; the channel is signalled and closed when it passes. */
   timeoutMs?: number;
-  /** Written to the command's stdin, which is then closed (EOF) in every case. */
+  /** Written to the command's stdin, which is then closed (EOF); such a command can no longer be signalled, only cut off. Without it, stdin is /dev/null. */
   stdin?: string | Buffer;
   /** How many output lines to keep (default 20). */
   keepLines?: number;
@@ -107,7 +107,11 @@ export function execInGuest(session: GuestSession, command: string, opts: ExecOp
       }, opts.timeoutMs);
     }
 
-    session.client.exec(command, (error, stream) => {
+    // Without input, the command's stdin is /dev/null in the guest and our side of the channel
+    // stays open: ssh2 only sends a signal request on a channel still writable, so ending it
+    // (EOF) would make Ctrl-C and timeouts unable to signal the command.
+    const line = opts.stdin === undefined ? `{\n${command}\n} </dev/null` : command;
+    session.client.exec(line, (error, stream) => {
       if (error) {
         done = true;
         clearTimeout(timer);
@@ -131,7 +135,7 @@ export function execInGuest(session: GuestSession, command: string, opts: ExecOp
         exitSignal = signal ?? null;
       });
       stream.on('close', finish);
-      stream.end(opts.stdin ?? undefined);
+      if (opts.stdin !== undefined) stream.end(opts.stdin);
     });
   });
 }

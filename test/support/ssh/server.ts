@@ -105,12 +105,16 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
         session.on('exec', (accept, _reject, info) => {
           fixture.commands.push(info.command);
           const channel = accept();
-          if (info.command.startsWith('cloud-init status') && cloudInitDrops > 0) {
+          if (info.command.includes('cloud-init status') && cloudInitDrops > 0) {
             cloudInitDrops -= 1;
             client.end(); // sshd restarted under this connection
             return;
           }
-          run(channel, info.command.replaceAll('/proc/sys/kernel/random/boot_id', join(root, 'boot_id')));
+          const child = run(channel, info.command.replaceAll('/proc/sys/kernel/random/boot_id', join(root, 'boot_id')));
+          // Like sshd: a signal request reaches the session's process only, not its children.
+          session.on('signal', (_accept, _reject, signal) => {
+            child.kill(`SIG${signal.name}` as NodeJS.Signals);
+          });
         });
         session.on('subsystem', (accept, reject, info) => {
           if (info.name !== 'sftp') return reject();
@@ -131,10 +135,10 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     child.on('exit', () => children.delete(child));
   }
 
-  function run(channel: ServerChannel, command: string): void {
+  function run(channel: ServerChannel, command: string): ChildProcess {
     const child = spawn('sh', ['-c', command], {
       cwd: root,
-      detached: true, // its own process group, so a signal request reaches the whole command
+      detached: true, // its own process group, as sshd gives each session (setsid)
       env: { ...process.env, PATH: `${join(ctl, 'bin')}:${process.env.PATH ?? ''}`, INGOT_FIXTURE_CTL: ctl },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -142,14 +146,12 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     child.stdout.pipe(channel, { end: false });
     child.stderr.pipe(channel.stderr, { end: false });
     channel.pipe(child.stdin).on('error', () => {});
-    channel.on('signal', (_accept: unknown, _reject: unknown, info: { name: string }) => {
-      if (child.pid !== undefined) process.kill(-child.pid, `SIG${info.name}` as NodeJS.Signals);
-    });
     child.on('close', (code, signal) => {
       if (code !== null) channel.exit(code);
       else channel.exit((signal ?? 'KILL').replace(/^SIG/, ''), false, '');
       channel.end();
     });
+    return child;
   }
 
   // Reboots and power-offs the shims asked for (they run detached, after their channel closed).

@@ -45,6 +45,16 @@ export function buildCommand(spec: CommandSpec, label: string): string {
   return parts.join(' ');
 }
 
+/**
+ * Makes a step's command stoppable through its channel. sshd delivers a "signal" request
+ * (RFC 4254 §6.9) to the session's shell only, and closing the channel kills nothing, so on
+ * TERM/INT/HUP the shell passes the signal to its whole process group (sshd starts each session
+ * in its own, via setsid) — sudo relays it to the root command, `timeout` to its child.
+ */
+export function killable(command: string): string {
+  return `trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP; ${command} & wait $!`;
+}
+
 /** Runs `command`, then removes `file` whatever happened (as root when it may be root's), keeping the command's exit status. */
 export function withCleanup(command: string, file: string, sudo = false): string {
   return `${command}; rc=$?; ${sudo ? 'sudo -n ' : ''}rm -rf ${shQuote(file)}; exit $rc`;

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { IngotError } from '../../../errors/index.js';
 import { execInGuest } from '../exec.js';
 import { openSftp, writeRemoteFile } from '../sftp.js';
-import { buildCommand, KILL_AFTER_SEC, tempPath, withCleanup } from './command.js';
+import { buildCommand, KILL_AFTER_SEC, killable, tempPath, withCleanup } from './command.js';
 import type { StepContext } from './context.js';
 import { commandOutcome } from './outcome.js';
 import type { ScriptStep, ShellStep, StepResult } from './types.js';
@@ -17,7 +17,7 @@ async function runFile(ctx: StepContext, step: ShellStep | ScriptStep, content: 
   const session = ctx.link.session;
   const file = tempPath('step');
   // Built first: a bad env name or timeout is refused before anything reaches the guest.
-  const command = withCleanup(buildCommand({ argv: argv(file), env: step.env, sudo: step.sudo ?? true, timeoutSec: step.timeoutSec }, ctx.label), file);
+  const command = withCleanup(killable(buildCommand({ argv: argv(file), env: step.env, sudo: step.sudo ?? true, timeoutSec: step.timeoutSec }, ctx.label)), file);
   const sftp = await openSftp(session);
   try {
     await writeRemoteFile(sftp, file, content, 0o700);
