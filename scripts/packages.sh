@@ -12,6 +12,7 @@ INGOT_PACKAGES=(
   python3-swiftclient # `swift upload --use-slo`: the speed baseline in bench/
   memcached           # tempauth keeps tokens in memcached; without it Swift refuses every token
   openssl             # test certificates for TLS pinning tests
+  openssh-sftp-server # the real sftp-server behind the in-process SSH test server (guest uploads)
   qemu-system-x86     # qemu-system-x86_64: the lab host runs its VMs (and the real-guest test) with it
   debootstrap         # builds the Debian test guest image (test/support/guest/build-image.sh)
   fdisk               # sfdisk: partitions that image without loop devices
