@@ -9,6 +9,7 @@ import type { Header } from './header.js';
 /** Entries beyond this are not read: 4 Mi entries (16 MiB) already describe 2040 GiB in 512 KiB blocks. */
 const MAX_ENTRIES = 4 * 1024 * 1024;
 const MAX_MAP = MAX_ENTRIES / 8;
+const ZERO_SECTOR = Buffer.alloc(SECTOR);
 
 export interface BlockSummary {
   allocatedBlocks: number;
@@ -106,8 +107,7 @@ async function checkBitmaps(ctx: CheckContext, footer: Footer, bs: number, bitma
     const data = await ctx.read(start + bitmapBytes, inDisk * SECTOR);
     for (let s = 0; s < inDisk; s++) {
       if (testBit(bitmap, s)) continue;
-      const sector = data.subarray(s * SECTOR, (s + 1) * SECTOR);
-      if (sector.some((b) => b !== 0)) {
+      if (!data.subarray(s * SECTOR, (s + 1) * SECTOR).equals(ZERO_SECTOR)) {
         ctx.add('block.bitmap-clear-data', start + bitmapBytes + s * SECTOR, `data in sector ${s} of block ${i}`, 'zeros (its bitmap bit is clear)');
         break;
       }

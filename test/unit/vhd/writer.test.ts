@@ -1,0 +1,132 @@
+// The writer lays a VHD out byte for byte as vhd.md §1.8's worked example (blktap's vhd-util
+// layout), announces its exact length up front, and is deterministic when asked.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isIngotError } from '../../../src/errors/index.js';
+import { openRawFile, prepareVhd } from '../../../src/vhd/index.js';
+import { decodeFooter } from '../../../src/vhd/footer.js';
+import { decodeHeader } from '../../../src/vhd/header.js';
+import { vhdOf } from '../../support/vhd/base.js';
+import { prng, randomBytes, tempDir } from '../../support/vhd/fixtures.js';
+
+let exampleRaw: Buffer | undefined;
+const example = (): Buffer => {
+  if (!exampleRaw) {
+    exampleRaw = Buffer.alloc(12_345_678);
+    randomBytes(prng(3), 10_000_000).copy(exampleRaw);
+  }
+  return Buffer.from(exampleRaw);
+};
+
+let dir: { dir: string; remove(): Promise<void> };
+beforeAll(async () => {
+  dir = await tempDir();
+});
+afterAll(() => dir.remove());
+
+describe('the worked example of vhd.md §1.8 (12 345 678 raw bytes, first 10 000 000 random)', () => {
+  let vhd: Buffer;
+  beforeAll(async () => {
+    vhd = await vhdOf(example());
+  });
+
+  it('has the file size blktap would give it', () => {
+    expect(vhd.length).toBe(10_491_904);
+  });
+
+  it('has a tap 1.3 dynamic footer, rounded up to 2 MiB, with spec CHS, copied at offset 0', () => {
+    const f = decodeFooter(vhd.subarray(vhd.length - 512));
+    expect(f).toMatchObject({
+      cookie: 'conectix', features: 2, formatVersion: 0x00010000, dataOffset: 512n, creatorApp: 'tap\0',
+      creatorVersion: 0x00010003, creatorHostOs: 0, originalSize: 12_582_912, currentSize: 12_582_912,
+      geometry: { cylinders: 361, heads: 4, sectorsPerTrack: 17 }, diskType: 3, savedState: 0, hidden: 0,
+    });
+    expect(vhd.subarray(0, 512).equals(vhd.subarray(vhd.length - 512))).toBe(true);
+  });
+
+  it('has the header, BAT and batmap at 512, 1536 and 2048', () => {
+    const h = decodeHeader(vhd.subarray(512, 1536));
+    expect(h).toMatchObject({ cookie: 'cxsparse', dataOffset: 0xffffffffffffffffn, tableOffset: 1536, headerVersion: 0x00010000, maxTableEntries: 6, blockSize: 2 * 1024 * 1024 });
+    const bat = [0, 1, 2, 3, 4, 5].map((i) => vhd.readUInt32BE(1536 + 4 * i));
+    expect(bat).toEqual([6, 0x1007, 0x2008, 0x3009, 0x400a, 0xffffffff]);
+    expect(vhd.toString('latin1', 0x800, 0x808)).toBe('tdbatmap');
+    expect(vhd.readBigUInt64BE(0x808)).toBe(0xa00n);
+    expect(vhd.readUInt32BE(0x810)).toBe(1);
+    expect(vhd.readUInt32BE(0x814)).toBe(0x00010002);
+    expect(vhd[0xa00]).toBe(0xf8);
+  });
+
+  it('stores each block behind an all-ones bitmap', () => {
+    expect(vhd.subarray(0xc00, 0xe00).every((b) => b === 0xff)).toBe(true);
+    expect(vhd.subarray(0xe00, 0xe00 + 64).equals(example().subarray(0, 64))).toBe(true);
+  });
+});
+
+describe('deterministic output', () => {
+  it('gives byte-identical VHDs for the same disk, and differing UUIDs for different disks', async () => {
+    const a = await vhdOf(example());
+    const b = await vhdOf(example(), { chunk: 65_521 });
+    expect(a.equals(b)).toBe(true);
+    const other = example();
+    other[5_000_000] = (other[5_000_000] as number) ^ 1;
+    const c = await vhdOf(other);
+    expect(c.subarray(68, 84).equals(a.subarray(68, 84))).toBe(false);
+  });
+
+  it('takes its timestamp from SOURCE_DATE_EPOCH', async () => {
+    const v = await vhdOf(example(), { sourceDateEpoch: 1_700_000_000 });
+    expect(v.readUInt32BE(v.length - 512 + 24)).toBe(1_700_000_000 - 946_684_800);
+  });
+
+  it('uses the current time and a random UUID when not deterministic', async () => {
+    const a = await vhdOf(example(), { deterministic: false });
+    const b = await vhdOf(example(), { deterministic: false });
+    expect(a.subarray(68, 84).equals(b.subarray(68, 84))).toBe(false);
+    const ts = a.readUInt32BE(24) + 946_684_800;
+    expect(Math.abs(ts - Date.now() / 1000)).toBeLessThan(600);
+  });
+});
+
+describe('sources', () => {
+  it('gives the same bytes from a file (random access) as from a stream (sequential)', async () => {
+    const raw = example();
+    const path = join(dir.dir, 'example.raw');
+    await writeFile(path, raw);
+    const source = await openRawFile(path);
+    try {
+      const vhd = await prepareVhd(source, { deterministic: true, sourceDateEpoch: 1_700_000_000 });
+      const parts: Buffer[] = [];
+      for await (const p of vhd.stream) parts.push(p as Buffer);
+      expect(Buffer.concat(parts).equals(await vhdOf(raw))).toBe(true);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('fails with VHD_SOURCE_CHANGED when a block scanned as data reads as zeros the second time', async () => {
+    let pass = 0;
+    const vhd = await prepareVhd(
+      {
+        kind: 'sequential',
+        size: 4 * 1024 * 1024,
+        async *open() {
+          pass++;
+          const b = Buffer.alloc(4 * 1024 * 1024);
+          if (pass === 1) b[3 * 1024 * 1024] = 1;
+          yield b;
+        },
+      },
+      { deterministic: true },
+    );
+    const error = await (async () => {
+      for await (const _ of vhd.stream) void _;
+    })().catch((e: unknown) => e);
+    expect(isIngotError(error) && error.code).toBe('VHD_SOURCE_CHANGED');
+  });
+
+  it('refuses an empty input', async () => {
+    const error = await prepareVhd({ kind: 'sequential', size: 0, async *open() {} }, { deterministic: true }).catch((e: unknown) => e);
+    expect(isIngotError(error) && error.code).toBe('VHD_INPUT_EMPTY');
+  });
+});
