@@ -4,7 +4,7 @@
 // misbehaviours the readiness code must survive (lab-notes.md §2 "Readiness gotchas").
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -218,4 +218,19 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     },
   } satisfies Partial<SshFixture>);
   return fixture;
+}
+
+/** Command lines of running processes that contain `text` (reads /proc; no procps needed). */
+export function processesMatching(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      if (cmdline.includes(text)) found.push(cmdline);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
 }
