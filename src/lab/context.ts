@@ -21,6 +21,8 @@ export interface Lab {
   guests: Map<string, GuestHandle>;
   /** Loopback address assigned to each running VM (runtime only: never a field of a record). */
   addresses: Map<string, string>;
+  /** VMs whose shutdown came through the API (so actions_after_shutdown does not apply). */
+  stopping: Set<string>;
   /** Tasks destroyed while pending: removed when they complete (xapi.md §1.6). */
   destroyWhenDone: Set<string>;
   /** Delay before SESSION_AUTHENTICATION_FAILED; XAPI waits 5 s (xapi.md §1.4). */

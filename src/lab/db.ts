@@ -87,7 +87,8 @@ export class Db {
 
   /** Creates a record with every field defaulted; returns its ref. */
   create(cls: string, fields: Rec, ref: string = newRef()): string {
-    const rec = withDefaults(cls, { ...fields, uuid: fields.uuid ?? randomUUID() });
+    // A record always gets its own uuid unless the caller chose one (copies pass none or '').
+    const rec = withDefaults(cls, { ...fields, uuid: typeof fields.uuid === 'string' && fields.uuid !== '' ? fields.uuid : randomUUID() });
     this.#table(cls).set(ref, rec);
     this.#log(cls, ref, 'add');
     for (const [child, field, parent, set] of INVERSE) {

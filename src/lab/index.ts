@@ -96,6 +96,7 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     hypervisor: options.hypervisor,
     guests: new Map(),
     addresses: new Map(),
+    stopping: new Set(),
     destroyWhenDone: new Set(),
     authFailureDelayMs: options.authFailureDelayMs ?? 5000,
     closing: closing.signal,

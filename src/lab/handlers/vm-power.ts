@@ -96,7 +96,16 @@ async function boot(ctx: CallContext, vmRef: string): Promise<void> {
   }
   for (const r of vm.VIFs as string[]) lab.db.update('VIF', r, { currently_attached: true });
   lab.db.update('VM_metrics', String(vm.metrics), { start_time: xapiDate(), current_domain_type: 'hvm', VCPUs_number: vm.VCPUs_at_startup, memory_actual: vm.memory_static_max, last_updated: xapiDate() });
-  handle.onExit(() => markHalted(lab, vmRef));
+  handle.onExit((reason) => {
+    const requested = lab.stopping.delete(vmRef);
+    const rec = lab.db.find('VM', vmRef);
+    markHalted(lab, vmRef);
+    // A guest-initiated poweroff follows actions_after_shutdown: "restart" boots it again, so the VM
+    // never reaches Halted (xapi.md §5.2). API shutdowns and kills always halt.
+    if (!requested && reason === 'poweroff' && rec?.actions_after_shutdown === 'restart' && !lab.closing.aborted) {
+      boot(ctx, vmRef).catch(() => undefined); // a failed reboot leaves the VM Halted
+    }
+  });
   const address = spec.address;
   // The agent's report, as xapi_guest_agent.ml would turn it into VM_guest_metrics (xapi.md §5.1).
   handle.agentReady().then(
@@ -160,6 +169,7 @@ async function cleanShutdown(ctx: CallContext, vmRef: string, timeoutS = CLEAN_S
   requirePowerState(vmRef, vm, ['Running']);
   const guest = lab.guests.get(vmRef);
   if (guest === undefined) return markHalted(lab, vmRef);
+  lab.stopping.add(vmRef);
   await guest.acpiShutdown();
   await waitForHalt(lab, vmRef, timeoutS);
 }
@@ -170,7 +180,9 @@ async function hardShutdown(ctx: CallContext, vmRef: string): Promise<void> {
   requireNotTemplate(vmRef, vm, 'hard_shutdown');
   requirePowerState(vmRef, vm, ['Paused', 'Suspended', 'Running']);
   const guest = lab.guests.get(vmRef);
+  lab.stopping.add(vmRef);
   if (guest !== undefined) await guest.kill();
+  lab.stopping.delete(vmRef);
   markHalted(lab, vmRef);
 }
 
