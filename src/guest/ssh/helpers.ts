@@ -68,9 +68,9 @@ export function waitForDrop(session: GuestSession, ms: number, signal?: AbortSig
  * the command often never reports an exit status because sshd is stopped first.
  */
 export async function issuePowerAction(session: GuestSession, action: 'poweroff' | 'reboot', opts: { signal?: AbortSignal; dropTimeoutMs?: number } = {}): Promise<void> {
-  // `systemctl` first (systemd guests); the classic command otherwise. Detached with a short delay
-  // so sudo's exit status reaches us before sshd goes away.
-  const command = `sudo -n sh -c ${shQuote(`(sleep 1; systemctl ${action} || ${action}) >/dev/null 2>&1 &`)}`;
+  // `systemctl` on systemd guests (it queues the job and returns); the classic command otherwise.
+  // Either may or may not report its exit status before sshd is stopped: both are fine.
+  const command = `if command -v systemctl >/dev/null 2>&1; then sudo -n systemctl ${action}; else sudo -n ${action}; fi`;
   const result = await execInGuest(session, command, { signal: opts.signal, timeoutMs: 30_000, collectStdout: true });
   if (!result.dropped && result.exitCode !== 0) {
     throw new IngotError(action === 'reboot' ? 'GUEST_REBOOT_FAILED' : 'GUEST_COMMAND_FAILED', `\`sudo ${action}\` in ${session.target} failed (exit ${result.exitCode ?? result.exitSignal}):\n${result.lastLines.map((l) => `  | ${l}`).join('\n')}`, {

@@ -50,6 +50,10 @@ export async function runUpload(ctx: StepContext, step: UploadStep): Promise<Ste
       await new Promise<void>((resolve, reject) => sftp.mkdir(stage as string, { mode: 0o700 }, (error) => (error ? reject(error) : resolve())));
       files = await uploadTree(sftp, step.source, `${stage}/payload`, modes);
     }
+  } catch (error) {
+    // Do not leave a half-staged tree in the guest's /tmp; if that fails too, the upload error is the one to show.
+    if (stage !== undefined) await execInGuest(session, `rm -rf ${shQuote(stage)}`, { timeoutMs: 30_000 }).catch(() => undefined);
+    throw error;
   } finally {
     sftp.end();
   }
