@@ -36,7 +36,7 @@ export function issueToFindings(issue: Issue, doc: RecipeDocument, data: unknown
           message: `unknown key '${key}'`,
           expected: `one of ${allowed.join(', ')}`,
           found: JSON.stringify(key),
-          hint: near ? `Did you mean '${near}'?` : `Remove it, or use one of the keys listed.`,
+          hint: near ? `Did you mean '${near}'?` : (misplaced(schema, path, key) ?? 'Remove it, or use one of the keys listed.'),
         };
       });
     }
@@ -76,6 +76,17 @@ export function issueToFindings(issue: Issue, doc: RecipeDocument, data: unknown
     default:
       return [{ ...at(path, 'value'), path: formatPath(path), message: 'invalid value', found: describeFound(found) }];
   }
+}
+
+// A key that belongs to an enclosing mapping is usually an indentation slip.
+function misplaced(schema: z.ZodType, path: readonly PathSegment[], key: string): string | undefined {
+  for (let n = path.length - 1; n >= 0; n -= 1) {
+    if (allowedKeysAt(schema, path.slice(0, n)).includes(key)) {
+      const owner = formatPath(path.slice(0, n));
+      return `'${key}' belongs ${owner === '' ? 'at the top level' : `under ${owner}`}: check its indentation.`;
+    }
+  }
+  return undefined;
 }
 
 // Fields whose common mistake is a bare number: the hint says what to write instead.

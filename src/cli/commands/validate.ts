@@ -64,11 +64,13 @@ export function reportCheck(ctx: CommandContext, command: string, check: RecipeC
 async function requireReadable(files: readonly string[], cwd: string): Promise<void> {
   const missing: string[] = [];
   for (const file of files) {
+    // A failed stat (missing, no permission) and a directory are both "not a recipe file here".
     const info = await stat(resolve(cwd, file)).catch(() => undefined);
-    if (!info?.isFile()) missing.push(file);
+    if (info === undefined) missing.push(`${file} (no such file)`);
+    else if (!info.isFile()) missing.push(`${file} (not a file)`);
   }
   if (missing.length > 0) {
-    throw new IngotError('INPUT_UNREADABLE', `cannot read ${missing.length === 1 ? 'recipe' : 'recipes'} ${missing.join(', ')}: no such file`, {
+    throw new IngotError('INPUT_UNREADABLE', `cannot read ${missing.length === 1 ? 'recipe' : 'recipes'} ${missing.join(', ')}`, {
       hint: 'Check the path; recipes are YAML files such as recipes/debian-12.yaml.',
       details: { files: missing },
     });

@@ -19,7 +19,10 @@ afterAll(() => fx.remove());
 
 const events = (stdout: string): Array<Record<string, unknown>> => stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 
-describe('ingot validate', () => {
+// Each run starts a node process (~1 s of CPU); on a loaded 2-core machine that can take several.
+const SLOW = { timeout: 60_000 };
+
+describe('ingot validate', SLOW, () => {
   it('exits 0 for every example recipe', async () => {
     const r = await runCli(['validate', 'recipes/debian-12.yaml', 'recipes/ubuntu-24.04.yaml'], { cwd: ROOT, env: ENV });
     expect(r.stderr).toBe('');
@@ -57,13 +60,23 @@ describe('ingot validate', () => {
     expect(error).toMatchObject({ event: 'error', code: 'RECIPE_INVALID', exit: 1 });
   });
 
-  it('exits 2 without a recipe, or when a recipe file is missing', async () => {
+  it('exits 2 without a recipe', async () => {
     const none = await runCli(['validate'], { env: ENV });
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/error\[USAGE\]: ingot validate: no recipe given/);
-    const missing = await runCli(['validate', `${fx.dir}/nope.yaml`], { env: ENV });
-    expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/error\[INPUT_UNREADABLE\]: cannot read recipe .*nope.yaml/);
+  });
+
+  it('exits 2 for a missing file or a directory, before checking anything', async () => {
+    const r = await runCli(['validate', `${fx.dir}/nope.yaml`, fx.dir], { env: ENV });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/error\[INPUT_UNREADABLE\]: cannot read recipes .*nope.yaml \(no such file\), .* \(not a file\)/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 for a malformed --var', async () => {
+    const r = await runCli(['validate', 'recipes/debian-12.yaml', '--var', 'novalue'], { cwd: ROOT, env: ENV });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/error\[USAGE\]: --var novalue: expected NAME=VALUE/);
   });
 
   it('applies --var over INGOT_VAR_ over the default, and reports an undefined variable with its position', async () => {
@@ -75,7 +88,7 @@ describe('ingot validate', () => {
   });
 });
 
-describe('ingot build', () => {
+describe('ingot build', SLOW, () => {
   it('--plan prints every stage with the concrete values and exits 0', async () => {
     const r = await runCli(['build', 'recipes/ubuntu-24.04.yaml', '--plan', '--var', 'memory=4GiB'], { cwd: ROOT, env: { ...ENV, INGOT_VAR_disk: '20GiB' } });
     expect(r.stderr).toBe('');
@@ -102,14 +115,17 @@ describe('ingot build', () => {
     expect(plan.recipe.digest).toMatch(/^sha256:/);
   });
 
-  it('reports recipe errors before saying the build is not built yet', async () => {
-    const invalid = await runCli(['build', bad], { env: ENV });
-    expect(invalid.status).toBe(1);
-    expect(invalid.stdout).toContain('vm.memory: invalid value');
-    expect(invalid.stderr).toMatch(/error\[RECIPE_INVALID\]/);
-    const valid = await runCli(['build', 'recipes/debian-12.yaml'], { cwd: ROOT, env: ENV });
-    expect(valid.status).toBe(5);
-    expect(valid.stderr).toMatch(/error\[NOT_IMPLEMENTED\]: ingot build is not built yet/);
+  it('reports recipe errors first (exit 1)', async () => {
+    const r = await runCli(['build', bad], { env: ENV });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('vm.memory: invalid value');
+    expect(r.stderr).toMatch(/error\[RECIPE_INVALID\]/);
+  });
+
+  it('without --plan says plainly that the build is not built yet (exit 5)', async () => {
+    const r = await runCli(['build', 'recipes/debian-12.yaml'], { cwd: ROOT, env: ENV });
+    expect(r.stderr).toMatch(/error\[NOT_IMPLEMENTED\]: ingot build is not built yet/);
+    expect(r.status).toBe(5);
   });
 
   it('exits 2 for --push on a recipe without a push section', async () => {

@@ -42,6 +42,7 @@ const CASES: Case[] = [
   { name: 'boot device twice', yaml: `${IMAGE}vm:\n  boot_order: cdd\n`, expect: ['6:15 vm.boot_order'] },
   { name: 'unknown boot device', yaml: `${IMAGE}vm:\n  boot_order: x\n`, expect: ['6:15 vm.boot_order'] },
   { name: 'duplicate tag', yaml: `${IMAGE}vm:\n  tags: [a, b, a]\n`, expect: ['6:16 vm.tags[2]'] },
+  { name: 'a top-level key indented under source', yaml: `${IMAGE}  vm:\n    memory: 2G\n`, expect: ['5:3 source.vm'], hint: /'vm' belongs at the top level: check its indentation/ },
   { name: 'unknown vm key', yaml: `${IMAGE}vm:\n  cpus: 2\n`, expect: ['6:3 vm.cpus'], hint: /Did you mean 'vcpus'/ },
   { name: 'memory below the minimum', yaml: `${IMAGE}vm:\n  memory: 128MiB\n`, expect: ['6:11 vm.memory'] },
   { name: 'disk above the VHD limit', yaml: `${IMAGE}vm:\n  disk: 3T\n`, expect: ['6:9 vm.disk'], hint: /2040 GiB/ },
