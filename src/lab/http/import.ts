@@ -77,6 +77,7 @@ async function importInto(lab: Lab, req: IncomingMessage, res: ServerResponse, p
     await refreshUsage(lab, String(lab.db.get('VDI', vdiRef).SR));
     succeedTask(lab, task, `<value>${vdiRef}</value>`);
   } catch (error) {
+    await refreshUsage(lab, String(lab.db.get('VDI', vdiRef).SR)).catch(() => undefined); // what was written still occupies space
     failTask(lab, task, toFault(error));
     req.resume();
   } finally {
@@ -88,22 +89,29 @@ async function importInto(lab: Lab, req: IncomingMessage, res: ServerResponse, p
 async function importRaw(lab: Lab, req: IncomingMessage, vdiRef: string, task: string, length: number): Promise<void> {
   const vdi = lab.db.get('VDI', vdiRef);
   const sr = lab.db.get('SR', vdi.SR);
-  // Writing past the end of the VDI is an I/O error on a real host too.
-  if (length > Number(vdi.virtual_size)) throw ioError();
+  const size = Number(vdi.virtual_size);
   const fh = await open(vdiFile(lab, vdiRef), 'r+');
   try {
     const budget = isThick(sr) ? Number.MAX_SAFE_INTEGER : srFree(lab, String(vdi.SR)) + Number(vdi.physical_utilisation);
     const writer = new SparseWriter(fh, budget);
     let received = 0;
-    for await (const chunk of req) {
-      received += (chunk as Buffer).length;
-      if (received > length) throw ioError();
-      await writer.write(chunk as Buffer);
-      setProgress(lab, task, length === 0 ? 1 : received / length);
-      checkCancelled(lab, task);
+    try {
+      for await (const chunk of req) {
+        received += (chunk as Buffer).length;
+        // Raw bytes are written as they come; past the VDI's end is an I/O error (vhd-tool).
+        if (received > size) throw ioError();
+        await writer.write(chunk as Buffer);
+        setProgress(lab, task, length === 0 ? 1 : received / length);
+        checkCancelled(lab, task);
+      }
+    } catch (error) {
+      await writer.finish();
+      // A connection cut mid-body is the same I/O error; what arrived stays written, as on XAPI
+      // (xen-api's "missing length" upload relies on that and ignores the VDI_IO_ERROR, §4.6).
+      throw error instanceof XapiFault ? error : ioError();
     }
     await writer.finish();
-    if (received < length) throw ioError(); // the client went away mid-transfer
+    if (received < length) throw ioError();
   } finally {
     await fh.close();
   }

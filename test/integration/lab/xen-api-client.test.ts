@@ -182,6 +182,13 @@ describe('a build cycle through xen-api', () => {
     expect((await readAll(response.body)).equals(disk)).toBe(true);
   });
 
+  test('a stream without a length (xen-api\'s 1 PiB Content-Length hack) still lands, as on XAPI', async () => {
+    const target = await xapi.call('VDI.create', { name_label: 'no length', SR: xapi.pool.default_SR, virtual_size: disk.length, type: 'user', sharable: false, read_only: false, other_config: {} });
+    await xapi.putResource(Readable.from([disk]), '/import_raw_vdi/', { query: { format: 'raw', vdi: target } });
+    const response = await xapi.getResource('/export_raw_vdi/', { query: { format: 'raw', vdi: target } });
+    expect((await readAll(response.body)).equals(disk)).toBe(true);
+  });
+
   test('cleanup: VM.destroy leaves the VDI, which VDI.destroy then removes', async () => {
     await xapi.call('VM.destroy', vm);
     expect(await xapi.call('VDI.get_uuid', vdi)).toMatch(/-/);
