@@ -2,7 +2,7 @@
 // (resolved against the recipe's directory) and the derived defaults filled in. What the plan
 // and the pipeline consume.
 import { resolve } from 'node:path';
-import { DEFAULTS, type RecipeDocument, type RecipeStep } from './schema.js';
+import { DEFAULTS, type RecipeData, type RecipeStep } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
 
 export type ImageFormat = 'raw' | 'qcow2' | 'vmdk' | 'vhd';
@@ -61,7 +61,7 @@ const strings = (map: Record<string, string | number | boolean> | undefined): Re
   Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, String(v)]));
 
 /** Only called on a document that passed the schema and the semantic rules. */
-export function normalize(doc: RecipeDocument, file: string, dir: string): Recipe {
+export function normalize(doc: RecipeData, file: string, dir: string): Recipe {
   const size = (text: string): number => parseSize(text) ?? Number.NaN;
   const image = doc.source.image;
   const source: RecipeSource = image

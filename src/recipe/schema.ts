@@ -129,8 +129,8 @@ export const RecipeSchema = z
   })
   .describe('an ingot recipe');
 
-export type RecipeDocument = z.output<typeof RecipeSchema>;
-export type RecipeStep = RecipeDocument['provision'][number];
+export type RecipeData = z.output<typeof RecipeSchema>;
+export type RecipeStep = RecipeData['provision'][number];
 
 /** The JSON Schema editors use (recipes/schema.json is this, written by scripts/gen-schema.mjs). */
 export function recipeJsonSchema(): Record<string, unknown> {
