@@ -2,6 +2,8 @@
 // build itself is issue 5; the recipe is validated first so a user sees recipe errors before that.
 import { notImplemented, EXIT, IngotError } from '../../errors/index.js';
 import { loadConfig } from '../../config/index.js';
+import { tmpdir } from 'node:os';
+import { runBuild } from '../../pipeline/build/index.js';
 import { plan } from '../../pipeline/plan.js';
 import { planText } from '../../pipeline/plan-text.js';
 import { loadRecipe, parseVarFlags, requireValid } from '../../recipe/index.js';
@@ -16,7 +18,9 @@ export const buildCommand: Command = {
   description: [
     'Builds a golden image from a recipe on a XAPI host. The recipe is validated first.',
     '--plan prints every stage with the values it will use and touches nothing (no network, no files).',
-    'The build itself is not built yet (issue 5).',
+    'Without --plan it runs the build on the configured XAPI host (INGOT_XAPI_URL, docs/configuration.md) and writes the',
+    'VHD and its manifest to the recipe\'s output directory. Everything it creates on the host is removed at the end,',
+    'also on failure or Ctrl-C, unless --keep.',
   ].join('\n'),
   options: {
     plan: { type: 'boolean', description: 'print the stages and what each will do; touch nothing' },
@@ -37,12 +41,21 @@ export const buildCommand: Command = {
     if (flag(args, 'push') && check.recipe.push === undefined) {
       throw new IngotError('USAGE', `--push: recipe ${file} has no push section`, { hint: 'Add push.rackspace to the recipe, or drop --push.' });
     }
-    if (!flag(args, 'plan')) throw notImplemented('build', 'issue 5');
-
     const config = await loadConfig({ env: ctx.env, cwd: ctx.cwd, file: ctx.global.config, redactor: ctx.redactor });
-    const result = plan(check.recipe, check.variables, check.digest, config, { push: flag(args, 'push'), keep: flag(args, 'keep') });
-    ctx.out.emit({ event: 'result', command: 'build', ok: true, data: { plan: result } });
-    ctx.out.text(planText(result));
+    const options = { push: flag(args, 'push'), keep: flag(args, 'keep') };
+    if (flag(args, 'plan')) {
+      const result = plan(check.recipe, check.variables, check.digest, config, options);
+      ctx.out.emit({ event: 'result', command: 'build', ok: true, data: { plan: result } });
+      ctx.out.text(planText(result));
+      return EXIT.ok;
+    }
+    if (options.push) throw notImplemented('build --push', 'issue 7');
+    const result = await runBuild({
+      recipe: check.recipe, digest: check.digest, variables: check.variables, config, redactor: ctx.redactor, report: ctx.out.report,
+      env: ctx.env, workDir: ctx.env.TMPDIR ?? tmpdir(), keep: options.keep, push: options.push, signal: ctx.signal,
+    });
+    ctx.out.emit({ event: 'result', command: 'build', ok: true, data: result });
+    ctx.out.text([`built ${result.vhd} (${result.size} bytes, sha256 ${result.sha256})`, `manifest ${result.manifest}`, ...(result.leftOnHost.length ? [`left on the host (--keep): ${result.leftOnHost.join('; ')}`] : [])].join('\n'));
     return EXIT.ok;
   },
 };
