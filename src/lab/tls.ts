@@ -30,7 +30,8 @@ export async function ensureCertificate(stateDir: string, addresses: string[]): 
   const existing = await readPair(dir);
   if (existing !== undefined) return existing;
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const san = ['DNS:localhost', ...new Set(['127.0.0.1', ...addresses])].map((a) => (a.startsWith('DNS:') ? a : /^[\d.]+$|:/.test(a) ? `IP:${a}` : `DNS:${a}`));
+  // 127.0.0.2 is the usual pool-member address (--pool-member); others need a fresh certificate.
+  const san = ['DNS:localhost', ...new Set(['127.0.0.1', '127.0.0.2', '::1', ...addresses])].map((a) => (a.startsWith('DNS:') ? a : /^[\d.]+$|:/.test(a) ? `IP:${a}` : `DNS:${a}`));
   try {
     await execa('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',

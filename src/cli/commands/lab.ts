@@ -54,12 +54,14 @@ async function serve(ctx: CommandContext, args: ParsedArgs, dir: string): Promis
     host: stringOption(args, 'host') ?? '127.0.0.1',
     port: portOf(stringOption(args, 'port')),
     http: flag(args, 'http'),
+    ...(stringOption(args, 'pool-member') ? { memberAddress: stringOption(args, 'pool-member') as string } : {}),
     hypervisor,
     report: ctx.out.report,
   });
   const state: LabState = { pid: process.pid, url: lab.url, user, fingerprint: lab.fingerprint, passwordFile: pw.file, accel: hypervisor.accel, accelReason: hypervisor.accelReason };
   await writeState(dir, state);
   describe(ctx, state, 'lab listening on');
+  if (lab.memberUrl !== undefined) ctx.out.log('info', `  pool member (answers HOST_IS_SLAVE): ${lab.memberUrl}`);
   // Foreground until Ctrl-C (the CLI's abort signal) or SIGTERM (`ingot lab down`).
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) return resolve();
@@ -75,7 +77,7 @@ async function serve(ctx: CommandContext, args: ParsedArgs, dir: string): Promis
 export const labCommand: Command = {
   name: 'lab',
   summary: 'run a local XAPI-compatible host whose VMs are real QEMU guests',
-  usage: 'ingot lab serve|up|down|status [--dir DIR] [--port N] [--user U] [--password-file F] [--http] [--accel kvm|tcg|auto]',
+  usage: 'ingot lab serve|up|down|status [--dir DIR] [--port N] [--user U] [--password-file F] [--http] [--accel kvm|tcg|auto] [--pool-member ADDR]',
   description:
     'serve runs the lab host in the foreground; up starts it in the background, down stops it, status\n' +
     'reports it. Once listening it prints the URL, the user, where the password is kept and the\n' +
@@ -91,6 +93,7 @@ export const labCommand: Command = {
     user: { type: 'string', value: 'U', description: `login user (default ${DEFAULT_USER})` },
     'password-file': { type: 'string', value: 'F', description: 'file holding the login password (default: generated into DIR/password)' },
     http: { type: 'boolean', description: 'plain HTTP instead of HTTPS' },
+    'pool-member': { type: 'string', value: 'ADDR', description: 'also listen on ADDR (same port) as a pool member answering HOST_IS_SLAVE' },
     accel: { type: 'string', value: 'kvm|tcg|auto', description: 'QEMU accelerator for VMs (default auto: KVM only where guests boot in it)' },
   },
   async run(ctx, args) {
@@ -105,7 +108,7 @@ export const labCommand: Command = {
       case 'up': {
         const existing = await runningLab(dir);
         if (existing !== undefined) throw new IngotError('LAB_ALREADY_RUNNING', `A lab already runs on ${dir} (pid ${existing.pid}, ${existing.url}).`, { hint: "'ingot lab status' shows it; 'ingot lab down' stops it." });
-        const passOn = ['port', 'host', 'user', 'password-file', 'accel'].flatMap((name) => {
+        const passOn = ['port', 'host', 'user', 'password-file', 'accel', 'pool-member'].flatMap((name) => {
           const value = stringOption(args, name);
           return value === undefined ? [] : [`--${name}`, name === 'password-file' ? resolve(ctx.cwd, value) : value];
         });

@@ -55,6 +55,22 @@ describe('provision, clone, copy', () => {
     expect(await call(lab, 'VM.get_other_config', session, vm)).toMatchObject({ base_template_name: 'Debian Bookworm 12' });
   });
 
+  test('VM.copy puts copies of the disks on the SR given; VM.destroy leaves VDIs behind', async () => {
+    const source = await call<string>(lab, 'VM.clone', session, refByName(lab, 'VM', 'Debian Bookworm 12'), 'source');
+    await call(lab, 'VM.remove_from_other_config', session, source, 'disks');
+    await call(lab, 'VM.provision', session, source);
+    const vdi = await call<string>(lab, 'VDI.create', session, { SR: refByName(lab, 'SR', 'Local storage'), virtual_size: 2 * MiB, type: 'user', sharable: false, read_only: false, other_config: {} });
+    await call(lab, 'VBD.create', session, { VM: source, VDI: vdi, userdevice: '0', bootable: true, mode: 'RW', type: 'Disk', empty: false, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    const lvm = refByName(lab, 'SR', 'Local LVM (thick)');
+    const copy = await call<string>(lab, 'VM.copy', session, source, 'copy', lvm);
+    const vbds = await Promise.all((await call<string[]>(lab, 'VM.get_VBDs', session, copy)).map((v) => call<Rec>(lab, 'VBD.get_record', session, v)));
+    const disk = vbds.find((v) => v.type === 'Disk') as Rec;
+    expect(disk.VDI).not.toBe(vdi);
+    expect(await call(lab, 'VDI.get_SR', session, disk.VDI)).toBe(lvm);
+    await call(lab, 'VM.destroy', session, copy);
+    expect(await call(lab, 'VDI.get_SR', session, disk.VDI)).toBe(lvm);
+  });
+
   test('VDI.copy to the thick SR and VDI.resize round to 2 MiB; the thick SR accounts the full size', async () => {
     const vdi = await call<string>(lab, 'VDI.create', session, { SR: refByName(lab, 'SR', 'Local storage'), virtual_size: 3 * MiB, type: 'user', sharable: false, read_only: false, other_config: {} });
     expect(await call(lab, 'VDI.get_virtual_size', session, vdi)).toBe(4 * MiB);

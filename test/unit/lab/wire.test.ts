@@ -114,3 +114,15 @@ describe('JSON-RPC', () => {
     expect(res.body).toContain('Jsonrpc.Malformed_method_request');
   });
 });
+
+test('with http: true the lab serves plain HTTP and has no fingerprint', async () => {
+  const plain = await startTestLab({ http: true });
+  try {
+    expect(plain.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(plain.fingerprint).toBeUndefined();
+    const res = await post(plain, '/jsonrpc', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'session.login_with_password', params: [USER, PASSWORD] }), 'application/json');
+    expect(JSON.parse(res.body)).toMatchObject({ result: expect.stringMatching(/^OpaqueRef:/) });
+  } finally {
+    await plain.stop();
+  }
+});
