@@ -33,12 +33,15 @@ export class RecipeDocument {
     return this.#doc.errors.map((error) => {
       const { line, col } = this.#lines.linePos(error.pos[0]);
       const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      const rest = this.text.slice(error.pos[0]).split('\n')[0]!.trimEnd();
       return {
         file: this.file,
         line,
         col,
         path: '',
         message: `YAML syntax: ${message}`,
+        expected: 'valid YAML',
+        found: rest === '' ? 'the end of the line' : JSON.stringify(rest.length > 40 ? `${rest.slice(0, 39)}…` : rest),
         hint: yamlHint(error.code),
       };
     });

@@ -46,35 +46,37 @@ export function issueToFindings(issue: Issue, doc: RecipeDocument, data: unknown
         const key = path[path.length - 1];
         return [{ ...at(path, 'missing'), path: formatPath(path), message: `missing required key '${String(key)}'`, expected, found: 'nothing', hint: `Add ${String(key)}: under ${formatPath(path.slice(0, -1)) || 'the top level'}.` }];
       }
-      const hint = fieldHint(path[path.length - 1], found) ?? typeHint(issue.expected, found);
-      return [{ ...at(path, 'value'), path: formatPath(path), message: 'wrong type', expected, found: describeFound(found), ...(hint ? { hint } : {}) }];
+      const hint = fieldHint(path[path.length - 1], found) ?? typeHint(issue.expected, found) ?? `Write ${expected} here.`;
+      return [{ ...at(path, 'value'), path: formatPath(path), message: 'wrong type', expected, found: describeFound(found), hint }];
     }
     case 'invalid_format': {
       const format = formatByPattern('pattern' in issue ? issue.pattern : undefined);
       const hint = format?.hint?.(found);
-      return [{ ...at(path, 'value'), path: formatPath(path), message: 'invalid value', expected: format?.expected ?? `a ${issue.format}`, found: describeFound(found), ...(hint ? { hint } : {}) }];
+      const expected = format?.expected ?? `a ${issue.format}`;
+      return [{ ...at(path, 'value'), path: formatPath(path), message: 'invalid value', expected, found: describeFound(found), hint: hint ?? `Write ${expected}.` }];
     }
     case 'invalid_value': {
       const values = issue.values.map((v) => String(v));
       const near = typeof found === 'string' ? closest(found, values) : undefined;
       const expected = values.length === 1 ? values[0]! : `one of ${values.join(', ')}`;
-      return [{ ...at(path, 'value'), path: formatPath(path), message: 'value not allowed', expected, found: describeFound(found), ...(near ? { hint: `Did you mean '${near}'?` } : {}) }];
+      const hint = near ? `Did you mean '${near}'?` : values.length === 1 ? `Write ${values[0]}, or remove the key.` : `Use one of the values listed.`;
+      return [{ ...at(path, 'value'), path: formatPath(path), message: 'value not allowed', expected, found: describeFound(found), hint }];
     }
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const expected = rangeWords(issue.origin, issue.code, bound);
-      return [{ ...at(path, 'value'), path: formatPath(path), message: 'value out of range', expected, found: describeFound(found) }];
+      return [{ ...at(path, 'value'), path: formatPath(path), message: 'value out of range', expected, found: describeFound(found), hint: `Use a value that is ${expected}.` }];
     }
     case 'invalid_key': {
       const key = path[path.length - 1];
-      return [{ ...at(path, 'key'), path: formatPath(path), message: `invalid key ${JSON.stringify(key)}`, expected: FORMATS.identifier.expected, found: JSON.stringify(key) }];
+      return [{ ...at(path, 'key'), path: formatPath(path), message: `invalid key ${JSON.stringify(key)}`, expected: FORMATS.identifier.expected, found: JSON.stringify(key), hint: 'Rename it, e.g. with a letter or _ first; ${…} references use the same name.' }];
     }
     case 'invalid_union': {
       return [{ ...at(path, 'value'), path: formatPath(path), message: 'wrong type', expected: 'a string, number or true/false', found: describeFound(found), hint: 'Write a single value here, not a list or a mapping.' }];
     }
     default:
-      return [{ ...at(path, 'value'), path: formatPath(path), message: 'invalid value', found: describeFound(found) }];
+      return [{ ...at(path, 'value'), path: formatPath(path), message: 'invalid value', expected: 'a value as docs/recipes.md describes for this field', found: describeFound(found), hint: 'See docs/recipes.md for this field.' }];
   }
 }
 
@@ -91,6 +93,7 @@ function misplaced(schema: z.ZodType, path: readonly PathSegment[], key: string)
 
 // Fields whose common mistake is a bare number: the hint says what to write instead.
 function fieldHint(key: PathSegment | undefined, found: unknown): string | undefined {
+  if (key === 'user_data' && typeof found === 'string') return 'Write the cloud-config as a YAML mapping under user_data (no #cloud-config line), or use cloud_init.file.';
   if (typeof found !== 'number') return undefined;
   if (key === 'mode') return 'Quote the mode: mode: "0644". Unquoted, YAML reads 0644 as the decimal number 644.';
   if (key === 'memory' || key === 'disk' || key === 'segment_size') return sizeHint(found);
@@ -102,6 +105,8 @@ function typeHint(expected: string, found: unknown): string | undefined {
   if (expected === 'string' && (typeof found === 'number' || typeof found === 'boolean')) return `Quote it to make it a string: "${String(found)}".`;
   if ((expected === 'object' || expected === 'record') && found === null) return 'The key has no value: indent its fields under it, or remove the key.';
   if (expected === 'array' && found !== null && typeof found === 'object') return 'Write list items with "- " in front.';
+  if (expected === 'object' && Array.isArray(found)) return 'Write key: value lines indented under this key, not a list.';
+  if (expected === 'boolean' && typeof found === 'string') return 'Write true or false, unquoted.';
   return undefined;
 }
 

@@ -87,7 +87,7 @@ export function semanticFindings(doc: RecipeDocument, data: unknown, dir: string
     sizeRange(['vm', 'memory'], vm.memory, MIN_MEMORY, undefined, 'A Linux guest with cloud-init needs at least 256 MiB.');
     sizeRange(['vm', 'disk'], vm.disk, MIN_DISK, MAX_DISK, 'A dynamic VHD holds at most 2040 GiB (reference/vhd.md); below 1 GiB no cloud image fits.');
     if (typeof vm.boot_order === 'string' && new Set(vm.boot_order).size !== vm.boot_order.length) {
-      add(['vm', 'boot_order'], 'value', { message: 'a boot device appears twice', expected: 'each of c, d, n at most once', found: describeFound(vm.boot_order) });
+      add(['vm', 'boot_order'], 'value', { message: 'a boot device appears twice', expected: 'each of c, d, n at most once', found: describeFound(vm.boot_order), hint: 'Name each device once, e.g. "cd": the disk, then the CD.' });
     }
     if (Array.isArray(vm.tags)) {
       const seen = new Set<unknown>();
@@ -116,11 +116,11 @@ export function semanticFindings(doc: RecipeDocument, data: unknown, dir: string
       if (kind === 'upload' && isMap(step.upload)) mustExist([...path, 'upload', 'src'], step.upload.src, 'file or directory');
       const seconds = typeof step.timeout === 'string' ? parseDuration(step.timeout) : undefined;
       if (seconds !== undefined && (seconds < 1 || seconds > MAX_TIMEOUT)) {
-        add([...path, 'timeout'], 'value', { message: 'timeout out of range', expected: 'between 1s and 24h', found: describeFound(step.timeout) });
+        add([...path, 'timeout'], 'value', { message: 'timeout out of range', expected: 'between 1s and 24h', found: describeFound(step.timeout), hint: 'Split longer work into several steps.' });
       }
       if (isMap(step.env)) {
         for (const name of Object.keys(step.env)) {
-          if (!FORMATS.identifier.pattern.test(name)) add([...path, 'env', name], 'key', { message: 'invalid environment variable name', expected: FORMATS.identifier.expected, found: JSON.stringify(name) });
+          if (!FORMATS.identifier.pattern.test(name)) add([...path, 'env', name], 'key', { message: 'invalid environment variable name', expected: FORMATS.identifier.expected, found: JSON.stringify(name), hint: 'Rename it so the shell can read it, e.g. with a letter or _ first.' });
         }
       }
     });

@@ -122,12 +122,6 @@ describe('ingot build', SLOW, () => {
     expect(r.stderr).toMatch(/error\[RECIPE_INVALID\]/);
   });
 
-  it('without --plan says plainly that the build is not built yet (exit 5)', async () => {
-    const r = await runCli(['build', 'recipes/debian-12.yaml'], { cwd: ROOT, env: ENV });
-    expect(r.stderr).toMatch(/error\[NOT_IMPLEMENTED\]: ingot build is not built yet/);
-    expect(r.status).toBe(5);
-  });
-
   it('exits 2 for --push on a recipe without a push section', async () => {
     const plain = fx.write('plain.yaml', 'name: t\nsource:\n  image:\n    path: disk.qcow2\n');
     const p = await runCli(['build', plain, '--plan', '--push'], { env: ENV });

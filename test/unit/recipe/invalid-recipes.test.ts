@@ -107,7 +107,8 @@ describe('invalid recipes', () => {
     for (const f of check.findings) {
       expect(f.file).toBe('r.yaml');
       expect(f.message).not.toMatch(/Invalid input|expected string, received|zod/i);
-      expect(f.expected ?? f.hint).toBeTruthy();
+      // Every finding says what was expected, what was found and what to do.
+      expect([f.expected, f.found, f.hint].every((text) => typeof text === 'string' && text.length > 0), JSON.stringify(f)).toBe(true);
     }
     if (hint) expect(check.findings[0]?.hint).toMatch(hint);
   });
