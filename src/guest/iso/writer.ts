@@ -1,7 +1,8 @@
 // Writes an ISO 9660 image with Rock Ridge and Joliet names from a small tree, as a stream of
 // known length. Hand-written on purpose: docs/decisions.md "Our own ISO 9660 writer".
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { IngotError } from '../../errors/index.js';
 import { FIRST_DESCRIPTOR_SECTOR, SECTOR } from './bytes.js';
 import { encodeTerminator, encodeVolumeDescriptor } from './descriptors.js';
@@ -58,6 +59,13 @@ export async function createIsoBuffer(tree: IsoTree, options: IsoOptions): Promi
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Writes the image to `path` (created or truncated) and returns its length. */
+export async function createIsoFile(tree: IsoTree, options: IsoOptions, path: string): Promise<number> {
+  const { length, stream } = await createIso(tree, options);
+  await pipeline(stream, createWriteStream(path));
+  return length;
 }
 
 function checkVolumeId(id: string): void {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIso, createIsoBuffer, isoFile, type IsoTree } from '../../../src/guest/iso/index.js';
+import { createIso, createIsoBuffer, createIsoFile, isoFile, type IsoTree } from '../../../src/guest/iso/index.js';
 import { isoinfoDescribe, isoinfoExtract, isoinfoList, osirroxExtract, xorrisoFind, xorrisoPvd } from '../../support/guest-iso/iso-tools.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ingot-iso-'));
@@ -146,7 +146,8 @@ describe('ISO determinism', () => {
 
   it('writes the epoch as the volume dates xorriso reports', async () => {
     const path = join(work, 'dated.iso');
-    writeFileSync(path, await createIsoBuffer({ 'user-data': Buffer.from('x') }, { volumeId: 'config-2', epochSeconds: 1_700_000_000 }));
+    const length = await createIsoFile({ 'user-data': Buffer.from('x') }, { volumeId: 'config-2', epochSeconds: 1_700_000_000 }, path);
+    expect(readFileSync(path).length).toBe(length);
     const pvd = xorrisoPvd(path);
     expect(pvd).toMatch(/Volume Id\s*: config-2/);
     expect(pvd).toMatch(/Creation Time: 2023111422132000/); // 2023-11-14T22:13:20Z
