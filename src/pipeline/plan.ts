@@ -77,7 +77,8 @@ export function plan(recipe: Recipe, variables: ResolvedVariables, digest: strin
       `${formatSize(recipe.vm.memoryBytes)} memory, ${recipe.vm.vcpus} vCPU${recipe.vm.vcpus === 1 ? '' : 's'}`,
       ...(Object.keys(recipe.vm.platform).length ? [`platform flags ${Object.entries(recipe.vm.platform).map(([k, v]) => `${k}=${v}`).join(', ')}`] : []),
       `network: ${recipe.vm.network === 'default' ? 'the management network' : `"${recipe.vm.network}"`}`,
-      `tags: ingot, ingot:${recipe.name}${recipe.vm.tags.map((t) => `, ${t}`).join('')}`,
+      // The same marks src/xapi/tags.ts puts on everything a build creates, so `ingot clean` finds it.
+      `tags: ingot${recipe.vm.tags.map((t) => `, ${t}`).join('')}; other_config ingot:build = this build's id`,
     ], { template: recipe.vm.template, memoryBytes: recipe.vm.memoryBytes, vcpus: recipe.vm.vcpus, firmware: recipe.vm.firmware, bootOrder: recipe.vm.bootOrder, platform: recipe.vm.platform, network: recipe.vm.network, tags: recipe.vm.tags }),
     stage('seed', 'seed cloud-init', [
       'generate an ephemeral ed25519 build key and the guest\'s SSH host key',
