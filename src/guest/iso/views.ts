@@ -2,7 +2,7 @@
 // or the Joliet volume (UCS-2 names). Both point at the same file extents.
 import { compareIdentifiers, jolietName, primaryNames } from './names.js';
 import { recordBase, recordLength } from './records.js';
-import { RR_NM, RR_PX, RR_TF, type SuspEntry, entrySize, er, nm, px, rr, sp, splitEntries, tf } from './rockridge.js';
+import { CE_SIZE, RR_NM, RR_PX, RR_TF, type SuspEntry, entrySize, er, nm, px, rr, sp, splitEntries, tf } from './rockridge.js';
 import type { DirNode, FileNode } from './tree.js';
 
 export type Flavour = 'primary' | 'joliet';
@@ -76,6 +76,6 @@ function plan(identifier: Buffer, target: RecordPlan['target'], entries: SuspEnt
   // Keep the record within 255 bytes and even (§9.1.1); the room is what is left after the name.
   const room = 254 - recordBase(identifier.length);
   const { inline, spill } = splitEntries(entries, room);
-  const inlineSize = inline.reduce((s, e) => s + entrySize(e), 0) + (spill.length > 0 ? 28 : 0);
+  const inlineSize = inline.reduce((s, e) => s + entrySize(e), 0) + (spill.length > 0 ? CE_SIZE : 0);
   return { identifier, target, inline, spill, length: recordLength(identifier.length, inlineSize) };
 }

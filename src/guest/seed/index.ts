@@ -4,3 +4,4 @@ export { DEFAULT_BUILD_USER, mergeUserData, parseRecipeUserData, renderCloudConf
 export { createNoCloudIso, noCloudTree, type NoCloudSeed } from './nocloud.js';
 export { configDriveTree, createConfigDriveIso, metaDataJson, OPENSTACK_VERSIONS, type ConfigDriveSeed } from './config-drive.js';
 export { networkConfigV2, networkDataJson, type InterfaceDescription, type NetworkDescription, type StaticAddress } from './network.js';
+export { createBuildCredentials, type BuildCredentials } from './access.js';

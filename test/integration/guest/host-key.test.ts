@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
 import type { AddressInfo } from 'node:net';
+import { createBuildCredentials } from '../../../src/guest/seed/access.js';
 import { fingerprint, generateBuildKey, generateHostKey, hostVerifier, publicKeyBlob, type KeyPair } from '../../../src/guest/seed/keys.js';
 import { Redactor } from '../../../src/redact.js';
 
@@ -75,6 +76,14 @@ describe('the generated guest host key', () => {
       for (const line of key.split('\n').slice(1, -2)) expect(redactor.text(`guest said ${line}`)).not.toContain(line);
     }
     expect(redactor.text(host.publicKey)).toBe(host.publicKey); // the public half stays readable
+  });
+
+  it('comes with the build key and access in createBuildCredentials, whose verifier accepts only that host key', async () => {
+    const creds = createBuildCredentials(new Redactor(), 'b-2');
+    expect(creds.access).toEqual({ user: 'ingot-build', buildPublicKey: creds.buildKey.publicKey, hostKey: creds.hostKey });
+    expect(creds.verifyHost(publicKeyBlob(creds.hostKey.publicKey))).toBe(true);
+    expect(creds.verifyHost(publicKeyBlob(host.publicKey))).toBe(false);
+    expect(await connect(await serve(creds.hostKey, creds.buildKey), creds.buildKey, creds.hostKey)).toBe('ready');
   });
 
   it('refuses a mangled public key line with SEED_INVALID', () => {
