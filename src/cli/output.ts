@@ -1,7 +1,10 @@
 // Renders events for the three audiences: a person at a terminal, a CI log (plain lines), and
 // a program (`--json`, one JSON object per line). Every string passes the redactor first.
 import type { Redactor } from '../redact.js';
+import { formatBytes } from '../format.js';
 import type { IngotEvent, LogLevel, Report } from './events.js';
+
+export { formatBytes };
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 
@@ -116,15 +119,4 @@ export class Output {
     const amount = event.unit === 'bytes' ? `${formatBytes(event.done)}/${formatBytes(event.total)}` : `${event.done}/${event.total}`;
     return `  ${event.stage}: ${pct}% (${amount})${rate}`;
   }
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

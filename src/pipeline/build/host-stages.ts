@@ -1,6 +1,7 @@
 // Stages that work on the host before the guest exists: resolve, connect, storage, disk, vm.
 import { join } from 'node:path';
 import { IngotError } from '../../errors/index.js';
+import { formatBytes } from '../../format.js';
 import { formatSize } from '../../recipe/index.js';
 import { vhdStreamFromFile } from '../../vhd/index.js';
 import { qemuToRaw } from '../../vhd/input-format.js';
@@ -28,7 +29,7 @@ export const resolveStage: Stage<BuildContext> = {
       });
     }
     ctx.image = await resolveImage(source, { env: ctx.env, report: ctx.report, signal });
-    return `${ctx.image.format} ${formatSize(ctx.image.bytes)}, sha256 ${ctx.image.sha256.slice(0, 16)}…${ctx.image.cached ? ' (cached)' : ''}`;
+    return `${ctx.image.format} ${formatBytes(ctx.image.bytes)}, sha256 ${ctx.image.sha256.slice(0, 16)}…${ctx.image.cached ? ' (cached)' : ''}`;
   },
 };
 
@@ -64,7 +65,8 @@ export const diskStage: Stage<BuildContext> = {
       await qemuToRaw(image.path, image.format === 'vhd' ? 'vpc' : image.format, raw, signal, ctx.report);
     }
     // The host's import handler needs Content-Length: the VHD's exact length is known up front.
-    const vhd = await vhdStreamFromFile(raw, { deterministic: false, signal }, ctx.report);
+    // Progress is reported once, by the upload (the writer's own would count the same bytes again).
+    const vhd = await vhdStreamFromFile(raw, { deterministic: false, signal });
     const virtualSize = Math.max(vhd.currentSize, ctx.recipe.vm.diskBytes ?? 0);
     const vdi = await createVdi(xapi, {
       sr: need(ctx.sr, 'the SR').ref, virtualSize, nameLabel: `${ctx.recipe.name} (ingot build ${ctx.buildId})`,
@@ -73,7 +75,7 @@ export const diskStage: Stage<BuildContext> = {
     ctx.cleanup.register(`VDI ${vdi} (build disk)`, () => destroyVdi(xapi, vdi));
     ctx.disk = { vdi, virtualSize };
     await importIntoVdi(xapi, vdi, 'vhd', vhd, ctx.report, 'import');
-    return `${formatSize(virtualSize)} VDI, ${formatSize(vhd.length)} sent as VHD`;
+    return `${formatSize(virtualSize)} VDI, ${formatBytes(vhd.length)} sent as VHD`;
   },
 };
 

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngotError } from '../../errors/index.js';
-import { formatSize } from '../../recipe/index.js';
+import { formatBytes } from '../../format.js';
 import { sourceDateEpoch } from '../../guest/iso/index.js';
 import { checkVhd, convertToVhd, vhdStreamToRawFile } from '../../vhd/index.js';
 import { exportVdi } from '../../xapi/vdi.js';
@@ -35,7 +35,7 @@ export const exportStage: Stage<BuildContext> = {
     const written = await convertToVhd(raw, path, { deterministic, ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}) }, ctx.report);
     await rm(raw, { force: true });
     ctx.output = { path, size: written.length, sha256: await sha256File(path), virtualSize: written.currentSize };
-    return `${path}: ${formatSize(written.length)} (virtual ${formatSize(written.currentSize)})${deterministic ? ', deterministic' : ''}`;
+    return `${path}: ${formatBytes(written.length)} (virtual ${formatBytes(written.currentSize)})${deterministic ? ', deterministic' : ''}`;
   },
 };
 
