@@ -1,8 +1,8 @@
 // Runs one command in the guest over an SSH exec channel: output streamed line by line through
 // the Report callback, a deadline, and Ctrl-C. On a deadline or an abort the command is signalled
-// (RFC 4254 §6.9 "signal" request) and the channel closed; callers that must be sure the command
-// dies also wrap it in the guest's own `timeout` (steps/command.ts), because sshd does not kill a
-// command just because its channel closed.
+// (RFC 4254 §6.9 "signal" request; OpenSSH sends it to the session's process group), the caller's
+// kill command runs on a second channel, and the channel is closed: sshd does not kill a command
+// just because its channel closed.
 import type { ClientChannel } from 'ssh2';
 import type { LogLevel, Report } from '../../cli/events.js';
 import { IngotError } from '../../errors/index.js';
@@ -24,6 +24,31 @@ export interface ExecOptions {
   keepLines?: number;
   /** Keep the whole stdout (probe JSON, file contents); off for provisioning output. */
   collectStdout?: boolean;
+  /**
+   * Run on a second channel when the command is stopped (timeout, Ctrl-C). The signal request
+   * alone is not enough: sshd refuses it for root logins ("session signalling requires privilege
+   * separation", seen with OpenSSH 9.2) and older servers ignore it.
+   */
+  killCommand?: string;
+}
+
+/** Best effort, bounded: resolves when the kill command ended or after KILL_WAIT_MS; the step reports the stop either way. */
+function sendKill(session: GuestSession, command: string): Promise<void> {
+  if (!session.isOpen()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, KILL_WAIT_MS);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    session.client.exec(command, (error, stream) => {
+      if (error) return done(); // the connection is going away; nothing left to stop through it
+      stream.resume();
+      stream.stderr.resume();
+      stream.on('close', done);
+      stream.end();
+    });
+  });
 }
 
 export interface ExecResult {
@@ -39,6 +64,7 @@ export interface ExecResult {
 }
 
 const CLOSE_GRACE_MS = 2_000;
+const KILL_WAIT_MS = 10_000;
 
 export function execInGuest(session: GuestSession, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
   const started = performance.now();
@@ -84,8 +110,10 @@ export function execInGuest(session: GuestSession, command: string, opts: ExecOp
         stdout: Buffer.concat(stdoutChunks).toString('utf8'),
       });
     };
+    let killed: Promise<void> = Promise.resolve();
     const stop = (): void => {
-      if (channel === undefined) return finish();
+      if (opts.killCommand !== undefined) killed = sendKill(session, opts.killCommand);
+      if (channel === undefined) return void killed.then(finish);
       // Ask the guest to end the command, then stop listening; do not wait for ever.
       try {
         channel.signal('TERM');
@@ -93,7 +121,7 @@ export function execInGuest(session: GuestSession, command: string, opts: ExecOp
         // The channel may already be closing; closing it below is what matters.
       }
       channel.close();
-      graceTimer = setTimeout(finish, CLOSE_GRACE_MS);
+      graceTimer = setTimeout(() => void killed.then(finish), CLOSE_GRACE_MS);
     };
     const onAbort = (): void => {
       aborted = true;
@@ -134,7 +162,7 @@ export function execInGuest(session: GuestSession, command: string, opts: ExecOp
         exitCode = typeof code === 'number' ? code : null;
         exitSignal = signal ?? null;
       });
-      stream.on('close', finish);
+      stream.on('close', () => void killed.then(finish));
       if (opts.stdin !== undefined) stream.end(opts.stdin);
     });
   });

@@ -137,7 +137,11 @@ describe('upload steps', () => {
 });
 
 describe('Ctrl-C', () => {
-  it('an aborted step stops the command in the guest and reports the interruption', async () => {
+  it.each([
+    ['delivers signal requests to the process group', false],
+    ['refuses signal requests (as sshd does for root logins)', true],
+  ])('an aborted step stops the command in the guest when the server %s', async (_how, refuse) => {
+    guest.refuseSignals(refuse);
     const marker = join(guest.root, 'aborted-finished');
     const controller = new AbortController();
     const started = Date.now();
@@ -150,6 +154,7 @@ describe('Ctrl-C', () => {
     expect(Date.now() - started).toBeLessThan(6_000);
     expect((error as IngotError).code).toBe('INTERRUPTED');
     await new Promise((resolve) => setTimeout(resolve, 500));
+    guest.refuseSignals(false);
     expect(processesMatching('sleep 38.5')).toEqual([]);
     expect(existsSync(marker)).toBe(false);
   });

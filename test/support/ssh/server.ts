@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,8 @@ export interface SshFixture {
   hangBanners(n: number): void;
   /** The next n TCP connections are reset at once: sshd restarting. */
   resetConnections(n: number): void;
+  /** Ignore SSH signal requests from now on, as sshd does for root logins. */
+  refuseSignals(refuse: boolean): void;
   /** What `cloud-init status --wait --long` answers; `dropFirst` drops the connection of the first n calls. */
   cloudInit(answer: { exit?: number; output?: string; dropFirst?: number }): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
   let reset = 0;
   let cloudInitDrops = 0;
   let down = false;
+  let signalsRefused = false;
   const held = new Set<Socket>();
   const connections = new Set<Connection>();
   const children = new Set<ChildProcess>();
@@ -111,9 +114,10 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
             return;
           }
           const child = run(channel, info.command.replaceAll('/proc/sys/kernel/random/boot_id', join(root, 'boot_id')));
-          // Like sshd: a signal request reaches the session's process only, not its children.
+          // Like OpenSSH's sshd: killpg() on the session's process group, or a refusal (what sshd
+          // does for root logins: "session signalling requires privilege separation").
           session.on('signal', (_accept, _reject, signal) => {
-            child.kill(`SIG${signal.name}` as NodeJS.Signals);
+            if (!signalsRefused && child.pid !== undefined) process.kill(-child.pid, `SIG${signal.name}` as NodeJS.Signals);
           });
         });
         session.on('subsystem', (accept, reject, info) => {
@@ -154,20 +158,23 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     return child;
   }
 
-  // Reboots and power-offs the shims asked for (they run detached, after their channel closed).
+  // Reboots and power-offs the shims asked for (they may finish after their channel closed).
+  // The request file is claimed by renaming it, so overlapping polls cannot handle it twice.
   const watcher = setInterval(() => {
-    void readFile(join(ctl, 'power'), 'utf8').then(
-      async (action) => {
-        await unlink(join(ctl, 'power'));
+    const claimed = join(ctl, `power.${randomUUID()}`);
+    void rename(join(ctl, 'power'), claimed).then(
+      async () => {
+        const action = (await readFile(claimed, 'utf8')).trim();
+        await unlink(claimed);
         down = true;
         for (const c of connections) c.end();
-        if (action.trim() === 'reboot') {
+        if (action === 'reboot') {
           setTimeout(() => {
             void writeFile(join(root, 'boot_id'), `${randomUUID()}\n`).then(() => (down = false));
           }, opts.rebootDownMs ?? 300);
         }
       },
-      () => {},
+      () => {}, // no request pending
     );
   }, 50);
   watcher.unref();
@@ -204,6 +211,7 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     bootId: async () => (await readFile(join(root, 'boot_id'), 'utf8')).trim(),
     hangBanners: (n: number) => void (hang = n),
     resetConnections: (n: number) => void (reset = n),
+    refuseSignals: (refuse: boolean) => void (signalsRefused = refuse),
     cloudInit: async (answer: { exit?: number; output?: string; dropFirst?: number }) => {
       cloudInitDrops = answer.dropFirst ?? 0;
       await setCloudInit(answer.exit ?? 0, answer.output ?? 'status: done');

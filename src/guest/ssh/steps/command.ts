@@ -46,18 +46,24 @@ export function buildCommand(spec: CommandSpec, label: string): string {
 }
 
 /**
- * Makes a step's command stoppable through its channel. sshd delivers a "signal" request
- * (RFC 4254 §6.9) to the session's shell only, and closing the channel kills nothing, so on
- * TERM/INT/HUP the shell passes the signal to its whole process group (sshd starts each session
- * in its own, via setsid) — sudo relays it to the root command, `timeout` to its child.
+ * Makes a step's command stoppable from a second channel: sshd starts each session in its own
+ * session and process group (setsid), so the shell's pid is the group to signal. Returns the
+ * command and the matching kill command (run as root when the step is, since sudo's children are
+ * root's).
  */
-export function killable(command: string): string {
-  return `trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP; ${command} & wait $!`;
+export function killable(command: string, pidFile: string, sudo: boolean): { command: string; kill: string } {
+  // No `--`: dash's kill builtin rejects it ("Illegal number: -").
+  const kill = `kill -TERM -"$(cat ${shQuote(pidFile)})"`;
+  return {
+    command: `echo $$ > ${shQuote(pidFile)}; ${command}`,
+    kill: sudo ? `sudo -n sh -c ${shQuote(kill)}` : kill,
+  };
 }
 
 /** Runs `command`, then removes `file` whatever happened (as root when it may be root's), keeping the command's exit status. */
-export function withCleanup(command: string, file: string, sudo = false): string {
-  return `${command}; rc=$?; ${sudo ? 'sudo -n ' : ''}rm -rf ${shQuote(file)}; exit $rc`;
+export function withCleanup(command: string, files: string | string[], sudo = false): string {
+  const list = (Array.isArray(files) ? files : [files]).map(shQuote).join(' ');
+  return `${command}; rc=$?; ${sudo ? 'sudo -n ' : ''}rm -rf ${list}; exit $rc`;
 }
 
 export function tempPath(prefix: string): string {

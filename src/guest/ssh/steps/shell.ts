@@ -17,7 +17,9 @@ async function runFile(ctx: StepContext, step: ShellStep | ScriptStep, content: 
   const session = ctx.link.session;
   const file = tempPath('step');
   // Built first: a bad env name or timeout is refused before anything reaches the guest.
-  const command = withCleanup(killable(buildCommand({ argv: argv(file), env: step.env, sudo: step.sudo ?? true, timeoutSec: step.timeoutSec }, ctx.label)), file);
+  const sudo = step.sudo ?? true;
+  const stoppable = killable(buildCommand({ argv: argv(file), env: step.env, sudo, timeoutSec: step.timeoutSec }, ctx.label), `${file}.pid`, sudo);
+  const command = withCleanup(stoppable.command, [file, `${file}.pid`]);
   const sftp = await openSftp(session);
   try {
     await writeRemoteFile(sftp, file, content, 0o700);
@@ -30,6 +32,7 @@ async function runFile(ctx: StepContext, step: ShellStep | ScriptStep, content: 
     signal: ctx.signal,
     keepLines: ctx.keepLines,
     timeoutMs: step.timeoutSec === undefined ? undefined : (step.timeoutSec + BACKSTOP_SEC) * 1000,
+    killCommand: stoppable.kill,
   });
   return commandOutcome(ctx, step.kind, result, step.timeoutSec);
 }
