@@ -39,7 +39,7 @@ describe('plan', () => {
     ]);
     expect(byId.readiness?.run).toBe(true);
     expect(byId.readiness?.facts).toMatchObject({ target: 'rackspace', sshUser: 'debian' });
-    expect(byId.export?.facts).toMatchObject({ path: `${ROOT}output/debian-12.vhd`, deterministic: true });
+    expect(byId.export?.facts).toMatchObject({ path: `${ROOT}out/debian-12.vhd`, deterministic: true });
     expect(byId.connect?.actions[0]).toContain('https://xcp.example.test');
     expect(p.warnings).toEqual([]);
   });
