@@ -5,6 +5,7 @@ import { IngotError } from '../../../src/errors/index.js';
 import type { IngotEvent } from '../../../src/cli/events.js';
 import { generateKeyPair, startSshFixture, type SshFixture } from '../../support/ssh/server.js';
 import ssh2 from 'ssh2';
+import { createServer, type AddressInfo } from 'node:net';
 
 let guest: SshFixture;
 
@@ -45,6 +46,15 @@ describe('connectGuest', () => {
     expect(err.message).toContain(fingerprintOfLine(other.public));
     expect(err.message).toMatch(/^The SSH server at builder@127\.0\.0\.1:\d+ presented host key SHA256:/);
     expect(err.hint).toMatch(/does not connect to unverified hosts/);
+  });
+
+  it('refuses an unusable private key without quoting it', async () => {
+    const lines = guest.clientKey.private.split('\n');
+    const broken = [lines[0], (lines[1] ?? '').slice(0, 30) + '!!!!' + (lines[1] ?? '').slice(34), ...lines.slice(2)].join('\n');
+    const error = (await connectGuest(options({ privateKey: broken })).catch((e: unknown) => e)) as IngotError;
+    expect(error.code).toBe('GUEST_AUTH_FAILED');
+    const text = `${error.message} ${error.hint ?? ''} ${JSON.stringify(error.details ?? {})}`;
+    for (const line of broken.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'))) expect(text).not.toContain(line);
   });
 
   it('reports a refused key as an authentication failure', async () => {
@@ -123,6 +133,20 @@ describe('bastion', () => {
     expect(jump.logins).toBe(logins + 1);
     session.close();
     await session.closed;
+  });
+
+  it('retries while the guest behind the jump host is not up, and names the path in the error', async () => {
+    const bastion = { host: jump.host, port: jump.port, username: 'ops', privateKey: jump.clientKey.private, hostKey: jump.hostKey.public };
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address() as AddressInfo;
+        probe.close(() => resolve(address.port));
+      });
+    });
+    const error = (await waitForGuest({ ...options({ port: closedPort }), bastion, deadlineMs: 2_500, backoff: { initialMs: 100, maxMs: 200 } }).catch((e: unknown) => e)) as IngotError;
+    expect(error.code).toBe('GUEST_UNREACHABLE');
+    expect(error.message).toContain(`through bastion ops@127.0.0.1:${jump.port}`);
+    expect(Number(error.details?.attempts)).toBeGreaterThan(1);
   });
 
   it('refuses a jump host whose host key is not the pinned one', async () => {
