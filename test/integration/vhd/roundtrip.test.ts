@@ -50,7 +50,7 @@ beforeAll(async () => {
 });
 afterAll(() => dir.remove());
 
-describe.each(FIXTURES.map((f, i) => [f.name, f, i] as const))('round trip: %s', (_name, fixture, i) => {
+describe.each(FIXTURES.map((f, i) => [f.name, f, i] as const))('round trip: %s', { timeout: 120_000 }, (_name, fixture, i) => {
   const raw = (): string => join(dir.dir, `in-${i}.raw`);
   const vhd = (): string => join(dir.dir, `out-${i}.vhd`);
 
