@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { IngotError } from '../errors/index.js';
 import { request, type HttpClient, type TokenSource } from './http.js';
+import type { FileRange } from './file-range.js';
 import { manifestBody, sloEtag, type UploadedSegment } from './slo.js';
 
 export interface SwiftContext {
@@ -66,6 +67,35 @@ export async function putObject(ctx: SwiftContext, container: string, object: st
     });
   }
   return etag;
+}
+
+/** Tries for a streamed segment whose stored Etag differs from what was read (bytes damaged on the way). */
+const STREAM_TRIES = 3;
+
+/**
+ * PUT a file range streamed from disk (an SLO segment). Its MD5 is only known once the bytes are
+ * read, so instead of an ETag header the answered Etag (Swift's MD5 of what it stored) is compared
+ * with the MD5 of what was sent; a mismatch is sent again, overwriting the bad copy.
+ */
+export async function putStreamed(ctx: SwiftContext, container: string, object: string, source: FileRange): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    const res = await request(ctx.http, {
+      method: 'PUT',
+      url: objectUrl(ctx, container, object),
+      what: `upload ${container}/${object}`,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      bodySource: source,
+      ok: [201],
+      auth: ctx.auth,
+    });
+    const etag = (res.headers.get('etag') ?? '').replace(/"/g, '');
+    if (source.md5 !== undefined && etag === source.md5) return etag;
+    if (attempt >= STREAM_TRIES) {
+      throw new IngotError('RAX_UPLOAD_FAILED', `Cloud Files stored ${container}/${object} with ETag ${etag || '(none)'}, but the bytes sent have MD5 ${source.md5 ?? '(unknown)'} (${attempt} tries)`, {
+        hint: 'The bytes keep changing on the way; check the network path (a proxy rewriting bodies?) and run the same command again.',
+      });
+    }
+  }
 }
 
 /**

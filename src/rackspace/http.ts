@@ -29,6 +29,8 @@ export interface HttpRequest {
   what: string;
   headers?: Record<string, string>;
   body?: Uint8Array | string;
+  /** A body re-opened for every try (a file range streamed from disk), sent with its length. */
+  bodySource?: { length: number; open(): ReadableStream<Uint8Array> };
   /** Statuses that are answers, not failures (others throw after retries). */
   ok: readonly number[];
   auth?: TokenSource;
@@ -83,6 +85,22 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+// fetch copies a Uint8Array body and then sends it slowly (12 MiB/s for a 100 MiB segment here, vs
+// ~150 MiB/s): hand it over as a stream of 1 MiB views of the same buffer, with Content-Length.
+const STREAM_CHUNK = 1024 * 1024;
+function bodyInit(body: Uint8Array | string): { body: NonNullable<RequestInit['body']>; duplex?: 'half' } {
+  if (typeof body === 'string' || body.byteLength <= STREAM_CHUNK) return { body };
+  let offset = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= body.byteLength) return controller.close();
+      controller.enqueue(body.subarray(offset, offset + STREAM_CHUNK));
+      offset += STREAM_CHUNK;
+    },
+  });
+  return { body: stream, duplex: 'half' };
+}
+
 function wrap(status: number, headers: Headers, body: Buffer): HttpResponse {
   return {
     status,
@@ -126,7 +144,15 @@ export async function request(client: HttpClient, req: HttpRequest): Promise<Htt
     let reason = "";
     let delay: number | undefined;
     try {
-      const r = await fetch(req.url, { method: req.method, headers, ...(req.body === undefined ? {} : { body: req.body }), signal });
+      let init: { body?: NonNullable<RequestInit['body']>; duplex?: 'half' } = {};
+      if (req.bodySource !== undefined) {
+        headers['Content-Length'] = String(req.bodySource.length);
+        init = { body: req.bodySource.open(), duplex: 'half' };
+      } else if (req.body !== undefined) {
+        if (typeof req.body !== 'string') headers['Content-Length'] = String(req.body.byteLength);
+        init = bodyInit(req.body);
+      }
+      const r = await fetch(req.url, { method: req.method, headers, ...init, signal });
       res = wrap(r.status, r.headers, Buffer.from(await r.arrayBuffer()));
     } catch (error) {
       if (client.signal?.aborted) throw client.signal.reason;

@@ -1,10 +1,13 @@
 // Uploads a VHD to Cloud Files: one PUT when it fits in one segment, else an SLO whose segments go
 // up in parallel (a bounded number in flight) and are verified by ETag. Resumable: what is already
 // there with the right size and MD5 is kept, so a re-run after an interruption sends only what is
-// missing or wrong. Each segment try reads its bytes from disk once; memory ≤ segment × concurrency.
+// missing or wrong. Each segment try streams its bytes from disk once, hashing on the way, so
+// memory is a few MiB per segment in flight; only a single-PUT file is held whole (its MD5 must be
+// known before the body goes, rackspace.md §2.3), and it is at most one segment.
 import { open, stat } from 'node:fs/promises';
 import type { Report } from '../cli/events.js';
-import { ensureContainer, headObject, md5Hex, putManifest, putObject, type SwiftContext } from './cloud-files.js';
+import { ensureContainer, headObject, md5Hex, putManifest, putObject, putStreamed, type SwiftContext } from './cloud-files.js';
+import { FileRange } from './file-range.js';
 import { planSegments, segments, type Segment, type UploadedSegment } from './slo.js';
 
 export interface UploadOptions {
@@ -123,19 +126,18 @@ export async function uploadVhd(ctx: SwiftContext, opts: UploadOptions): Promise
   let kept = 0;
   opts.report({ event: 'log', level: 'debug', message: `uploading ${parts.length} segments of ${plan.segmentSize} bytes into ${segContainer}, ${opts.concurrency} at a time` });
   const done = await pool(parts, opts.concurrency, async (segment: Segment): Promise<UploadedSegment> => {
+    const source = new FileRange(opts.file, segment.offset, segment.length);
     // HEAD first: a re-run after an interruption keeps what is already there and correct.
     const existing = await headObject(ctx, segContainer, segment.name);
-    const data = await readRange(opts.file, segment.offset, segment.length);
-    const md5 = md5Hex(data);
-    if (existing !== undefined && existing.size === segment.length && existing.etag === md5) {
+    if (existing !== undefined && existing.size === segment.length && existing.etag === (await source.hash())) {
       kept += 1;
       progress.add(segment.length, false);
-      return { container: segContainer, name: segment.name, etag: md5, size: segment.length };
+      return { container: segContainer, name: segment.name, etag: existing.etag, size: segment.length };
     }
-    await putObject(ctx, segContainer, segment.name, data, md5);
+    const etag = await putStreamed(ctx, segContainer, segment.name, source);
     uploaded += 1;
     progress.add(segment.length, true);
-    return { container: segContainer, name: segment.name, etag: md5, size: segment.length };
+    return { container: segContainer, name: segment.name, etag, size: segment.length };
   });
   const etag = await putManifest(ctx, opts.container, opts.object, done);
   return { container: opts.container, object: opts.object, kind: 'slo', size: info.size, etag, segmentContainer: segContainer, segments: parts.length, uploaded, kept, bytesSent: progress.sent, seconds: progress.seconds };

@@ -73,6 +73,15 @@ describe('Cloud Files upload', () => {
     expect(await download(h.swift, token, 'corrupt/disk.vhd')).toEqual(bytes);
   });
 
+  it('sends a segment again when the bytes Swift stored are not the bytes read from disk', async () => {
+    const bytes = await writeVhd(join(h.dir, 'disk.vhd'), { dataSize: 2 * MiB });
+    h.emu.proxy.corruptions.push({ path: /mangled_segments\/.*\/00000001$/, times: 1 });
+    const { result } = await h.push({ container: 'mangled', segmentSize: MiB });
+    expect(result.upload).toMatchObject({ segments: 3, uploaded: 3 });
+    expect(segmentPuts('mangled').filter((r) => r.path.endsWith('/00000001'))).toHaveLength(2);
+    expect(await download(h.swift, token, 'mangled/disk.vhd')).toEqual(bytes);
+  });
+
   it('waits as long as a 503 Retry-After asks, then succeeds', async () => {
     await writeVhd(join(h.dir, 'disk.vhd'), { dataSize: 64 * 1024 });
     h.emu.proxy.faults.push({ method: 'PUT', path: /\/retry\/disk\.vhd$/, status: 503, times: 1, headers: { 'Retry-After': '1' } });

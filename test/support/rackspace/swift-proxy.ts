@@ -11,6 +11,8 @@ export interface SwiftProxy extends Listening {
   faults: Fault[];
   /** Requests matching one of these are held unanswered (until close): a client stuck mid-upload. */
   stalls: Array<{ method?: string; path: RegExp }>;
+  /** The next `times` PUT bodies matching `path` reach Swift with their first byte flipped. */
+  corruptions: Array<{ path: RegExp; times: number }>;
 }
 
 export async function startSwiftProxy(swiftStorageUrl: string, alias = 'MossoCloudFS_9c24e3db-52bf-4f26-8dc1-220871796e9f'): Promise<SwiftProxy> {
@@ -19,6 +21,7 @@ export async function startSwiftProxy(swiftStorageUrl: string, alias = 'MossoClo
   const log: LoggedRequest[] = [];
   const faults: Fault[] = [];
   const stalls: SwiftProxy['stalls'] = [];
+  const corruptions: SwiftProxy['corruptions'] = [];
   const listening = await listen((req, res) => {
     const entry: LoggedRequest = { method: req.method ?? '', path: decodeURIComponent((req.url ?? '').replace(/\?.*$/, '')) };
     log.push(entry);
@@ -35,7 +38,21 @@ export async function startSwiftProxy(swiftStorageUrl: string, alias = 'MossoClo
       up.pipe(res);
     });
     out.on('error', () => res.destroy());
-    req.pipe(out);
+    const corrupt = req.method === 'PUT' ? corruptions.find((c) => c.times > 0 && c.path.test(entry.path)) : undefined;
+    if (corrupt === undefined) {
+      req.pipe(out);
+      return;
+    }
+    corrupt.times -= 1;
+    let first = true;
+    req.on('data', (chunk: Buffer) => {
+      if (first && chunk.length > 0) {
+        chunk[0] = chunk[0]! ^ 0xff;
+        first = false;
+      }
+      out.write(chunk);
+    });
+    req.on('end', () => out.end());
   });
-  return { ...listening, storageUrl: `${listening.url}/v1/${alias}`, log, faults, stalls };
+  return { ...listening, storageUrl: `${listening.url}/v1/${alias}`, log, faults, stalls, corruptions };
 }

@@ -23,7 +23,7 @@ function runNeedsSwift(): boolean {
   return filters.length === 0 || filters.some((f) => {
     const path = f.replace(/^\.\//, '');
     if (/(^|\/)unit(\/|$)/.test(path)) return false;
-    return /rackspace|swift|push/i.test(path) || 'test/integration/rackspace/'.startsWith(path);
+    return /rackspace|swift|push|bench/i.test(path) || 'test/integration/rackspace/'.startsWith(path);
   });
 }
 
