@@ -79,8 +79,8 @@ const upload = z.strictObject({
 
 const step = z
   .strictObject({
-    shell: z.string().optional().describe('shell commands run with sh -e in the guest'),
-    script: z.string().min(1).optional().describe('a local script file, copied and run in the guest'),
+    shell: z.string().optional().describe('shell commands, run in the guest as root with sh -eu'),
+    script: z.string().min(1).optional().describe('a local script file, copied and run in the guest as root (its #! line, else sh -eu)'),
     upload: upload.optional(),
     reboot: z.literal(true).optional().describe('reboot the guest and wait for SSH'),
     timeout: str(FORMATS.duration, 'how long the step may take').optional(),
