@@ -48,6 +48,8 @@ const ERROR_PARAMS = {
   HOST_NOT_ENOUGH_FREE_MEMORY: ['needed', 'available'],
   SR_FULL: ['requested', 'maximum'],
   SR_BACKEND_FAILURE_44: ['status', 'reason', 'stderr'],
+  SR_BACKEND_FAILURE_79: ['status', 'reason', 'stderr'],
+  SR_HAS_NO_PBDS: ['sr'],
   SR_OPERATION_NOT_SUPPORTED: ['sr'],
   SR_NOT_EMPTY: [],
   VDI_IN_USE: ['vdi', 'operation'],

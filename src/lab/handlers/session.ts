@@ -7,6 +7,8 @@ import type { Handler } from '../context.js';
 import { xapiDate } from '../db.js';
 import { XapiFault } from '../fault.js';
 
+const MAX_SESSIONS = 500;
+
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -18,6 +20,9 @@ const login: Handler = async ({ lab }, [uname, pwd, , originator]) => {
     if (lab.authFailureDelayMs > 0) await sleep(lab.authFailureDelayMs);
     throw new XapiFault('SESSION_AUTHENTICATION_FAILED', [String(uname), 'Authentication failure']);
   }
+  // XAPI caps sessions and invalidates the oldest beyond the cap (xapi.md §1.4); the lab keeps 500.
+  const sessions = lab.db.all('session').sort((a, b) => String(a[1].last_active).localeCompare(String(b[1].last_active)));
+  for (const [ref] of sessions.slice(0, Math.max(0, sessions.length - MAX_SESSIONS + 1))) lab.db.delete('session', ref);
   return lab.db.create('session', {
     this_host: lab.hostRef,
     last_active: xapiDate(),
