@@ -83,6 +83,27 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
+/**
+ * A boot sector that powers the machine off through ACPI at once: on QEMU's pc machine SeaBIOS
+ * puts the PIIX4 PM registers at 0x600, and writing SLP_EN with SLP_TYP 0 (the DSDT's _S5) to
+ * PM1a_CNT (0x604) is a guest-initiated shutdown (QEMU hw/acpi/core.c acpi_pm1_cnt_write).
+ */
+const POWEROFF_NOW = [0xba, 0x04, 0x06, 0xb8, 0x00, 0x20, 0xef, 0xf4, 0xeb, 0xfd]; // mov dx,0x604; mov ax,0x2000; out dx,ax; hlt; jmp hlt
+/** Enables the power button event (PM1a_EN 0x602 bit 8), polls its status (PM1a_STS 0x600), then powers off as above. */
+const POWEROFF_ON_BUTTON = [
+  0xba, 0x02, 0x06, 0xb8, 0x00, 0x01, 0xef, // mov dx,0x602; mov ax,0x100; out dx,ax
+  0xba, 0x00, 0x06, 0xed, 0xa9, 0x00, 0x01, 0x74, 0xfa, // mov dx,0x600; l: in ax,dx; test ax,0x100; jz l
+  ...POWEROFF_NOW,
+];
+
+async function bootSectorDisk(path: string, code: number[]): Promise<void> {
+  const sector = Buffer.alloc(512);
+  Buffer.from(code).copy(sector);
+  sector.writeUInt16LE(0xaa55, 510);
+  await writeFile(path, sector);
+  await truncate(path, 2 ** 20);
+}
+
 describe.skipIf(skip)('QEMU runner (real qemu-system-x86_64, no guest OS)', () => {
   it('auto never picks KVM on a kvm_pvm host', async () => {
     const auto = await createQemuHypervisor({ accel: 'auto' });
@@ -110,6 +131,33 @@ describe.skipIf(skip)('QEMU runner (real qemu-system-x86_64, no guest OS)', () =
     expect(reasons).toEqual(['killed']);
     expect(alive(guest.pid)).toBe(false);
     expect(await tcpConnects('127.77.200.1', 22)).toBe(false);
+  });
+
+  it('a guest that powers itself off is reported as "poweroff" and QEMU exits', async () => {
+    const disk = join(dir, 'poweroff.raw');
+    await bootSectorDisk(disk, POWEROFF_NOW);
+    const guest = await start(await blankSpec('127.77.200.6', [{ path: disk, format: 'raw', kind: 'disk', readonly: false, bootable: true }]));
+    const reasons: string[] = [];
+    guest.onExit((r) => reasons.push(r));
+    expect(await guest.exited).toBe('poweroff');
+    expect(reasons).toEqual(['poweroff']);
+    expect(alive(guest.pid)).toBe(false);
+  });
+
+  it('acpiShutdown() presses the power button; a guest that obeys it is reported as "poweroff"', async () => {
+    const disk = join(dir, 'button.raw');
+    await bootSectorDisk(disk, POWEROFF_ON_BUTTON);
+    const guest = await start(await blankSpec('127.77.200.7', [{ path: disk, format: 'raw', kind: 'disk', readonly: false, bootable: true }]));
+    // A press before the boot sector has enabled the event is lost, as on real hardware: press
+    // again until the guest reacts.
+    let reason: string | undefined;
+    void guest.exited.then((r) => (reason = r));
+    for (let i = 0; i < 40 && reason === undefined; i++) {
+      await guest.acpiShutdown().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(await guest.exited).toBe('poweroff');
+    await expect(guest.acpiShutdown()).rejects.toMatchObject({ code: 'GUEST_DIED' });
   });
 
   it('QEMU dying on its own is a "crash", and agentReady() rejects with GUEST_DIED', async () => {
