@@ -61,9 +61,8 @@ export class RecipeDocument {
   }
 
   /** The recipe as plain data with variables substituted, plus a finding for every bad `${…}`. */
-  toData(variables: Readonly<Record<string, string>>): { data: unknown; findings: Finding[]; used: Set<string> } {
+  toData(variables: Readonly<Record<string, string>>): { data: unknown; findings: Finding[] } {
     const findings: Finding[] = [];
-    const used = new Set<string>();
     this.#index.clear();
     const walk = (node: Node | null, path: PathSegment[]): unknown => {
       if (node === null) return null;
@@ -92,7 +91,6 @@ export class RecipeDocument {
         // Variable defaults are taken as written: interpolating them would make order matter.
         if (typeof node.value !== 'string' || path[0] === 'variables') return node.value;
         const result = interpolate(node.value, variables);
-        for (const name of result.used) used.add(name);
         for (const problem of result.problems) findings.push(this.#interpolationFinding(node, path, problem, variables));
         if (result.problems.length === 0 && node.type === Scalar.PLAIN && isWholeReference(node.value)) {
           // `vcpus: ${cpus}` should be the number 4, as if the value had been written in place.
@@ -104,7 +102,7 @@ export class RecipeDocument {
       return null;
     };
     this.#index.set('', { value: this.#doc.contents as Node | null, key: null, parent: null });
-    return { data: walk(this.#doc.contents as Node | null, []), findings, used };
+    return { data: walk(this.#doc.contents as Node | null, []), findings };
   }
 
   /** file:line:col for a path: the value node, the key node, or (for a missing key) the nearest existing parent. */

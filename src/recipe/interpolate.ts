@@ -9,13 +9,12 @@ export interface InterpolationProblem {
   token: string;
 }
 
-export type Interpolated = { value: string; problems: InterpolationProblem[]; used: string[] };
+export type Interpolated = { value: string; problems: InterpolationProblem[] };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function interpolate(text: string, variables: Readonly<Record<string, string>>): Interpolated {
   const problems: InterpolationProblem[] = [];
-  const used: string[] = [];
   let value = '';
   let i = 0;
   while (i < text.length) {
@@ -40,13 +39,10 @@ export function interpolate(text: string, variables: Readonly<Record<string, str
     const token = text.slice(start, end + 1);
     if (!IDENTIFIER.test(name)) problems.push({ kind: 'malformed', name, token });
     else if (!Object.hasOwn(variables, name)) problems.push({ kind: 'undefined', name, token });
-    else {
-      value += variables[name];
-      used.push(name);
-    }
+    else value += variables[name];
     i = end + 1;
   }
-  return { value, problems, used };
+  return { value, problems };
 }
 
 /** True when the whole text is one `${var}`: its value may then become a number or boolean. */
