@@ -70,9 +70,12 @@ export class Db {
   readonly #changes = new Map<string, Change>();
   readonly #listeners = new Set<() => void>();
   #counter = 0;
+  /** The change log starts empty at this id; older tokens cannot be served (EVENTS_LOST). */
+  readonly loggedFrom: number;
 
   constructor(snapshot?: DbSnapshot) {
     for (const cls of Object.keys(DATAMODEL.classes)) this.#tables.set(cls, new Map());
+    this.loggedFrom = snapshot?.counter ?? 0;
     if (snapshot === undefined) return;
     this.#counter = snapshot.counter;
     for (const [cls, rows] of Object.entries(snapshot.tables)) {

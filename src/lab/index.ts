@@ -108,7 +108,20 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
   const onError = (error: unknown) => report({ event: 'log', level: 'warn', message: `lab host: ${(error as Error).message}` });
   const make = (handler: ReturnType<typeof router>): Server =>
     certificate ? createHttpsServer({ cert: certificate.cert, key: certificate.key }, handler) : createHttpServer(handler);
-  const server = make(router({ lab, dispatch: (m, p) => dispatch(lab, m, p), onError }));
+  // --verbose shows each call: method, time, outcome (never its parameters: they hold secrets).
+  const traced = async (method: string, params: unknown[]) => {
+    const started = Date.now();
+    const outcome = (what: string) => report({ event: 'log', level: 'debug', message: `rpc ${method} ${Date.now() - started} ms ${what}` });
+    try {
+      const result = await dispatch(lab, method, params);
+      outcome('ok');
+      return result;
+    } catch (error) {
+      outcome((error as { code?: string }).code ?? 'error');
+      throw error;
+    }
+  };
+  const server = make(router({ lab, dispatch: traced, onError }));
   const port = await listen(server, options.port ?? 0, host);
   let member: Server | undefined;
   if (options.memberAddress !== undefined) {

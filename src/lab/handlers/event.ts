@@ -69,6 +69,8 @@ const from: Handler = async ({ lab }, [classes, token, timeout]) => {
     );
     return batch(lab, events, lab.db.currentId);
   }
+  // A token from before the lab's last start: the changes since are gone; the client must resync.
+  if (since < lab.db.loggedFrom) throw new XapiFault('EVENTS_LOST', []);
   const deadline = Date.now() + Math.max(0, Number(timeout)) * 1000;
   const pending = () => lab.db.changesSince(since).filter((c) => match(c.cls, c.ref));
   while (pending().length === 0 && Date.now() < deadline && !lab.closing.aborted) {

@@ -102,3 +102,24 @@ describe('events', () => {
     expect(res.body).toContain('<member><name>class</name><value>pool</value></member>');
   });
 });
+
+test('a token from before a restart of the lab is EVENTS_LOST, so clients resync', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'ingot-lab-events-'));
+  try {
+    const first = await startTestLab({ dir });
+    const s1 = await login(first);
+    const token = await call<string>(first, 'event.inject', s1, 'pool', first.lab.poolRef);
+    await first.stop();
+    const second = await startTestLab({ dir });
+    const s2 = await login(second);
+    expect(await fault(second, 'event.from', s2, ['*'], token, 1)).toEqual({ code: 'EVENTS_LOST', params: [] });
+    const fresh = await call<string>(second, 'event.inject', s2, 'pool', second.lab.poolRef);
+    expect((await call<Batch>(second, 'event.from', s2, ['pool'], fresh, 1)).events).toHaveLength(1);
+    await second.stop();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
