@@ -87,13 +87,26 @@ export async function waitForGuest(opts: WaitOptions): Promise<GuestSession> {
     }
     if (session !== undefined) {
       if (opts.cloudInit === 'skip') return session;
-      const result = await execInGuest(session, 'cloud-init status --wait --long', {
-        signal: opts.signal,
-        timeoutMs: Math.max(1, deadline - Date.now()),
-        report: opts.report,
-        label: 'cloud-init',
-        level: 'debug',
-      });
+      let result;
+      try {
+        result = await execInGuest(session, 'cloud-init status --wait --long', {
+          signal: opts.signal,
+          timeoutMs: Math.max(1, deadline - Date.now()),
+          report: opts.report,
+          label: 'cloud-init',
+          level: 'debug',
+        });
+      } catch (error) {
+        // The login worked but the link died before the command could start: cloud-init restarts
+        // sshd right after its first start (lab-notes.md §2). Seen on the lab host: "No response from server".
+        // exec.ts raises GUEST_COMMAND_FAILED only when no channel could be opened: the link is unusable.
+        if (opts.signal?.aborted || (error as IngotError).code !== 'GUEST_COMMAND_FAILED') throw error;
+        note('reset', `connection dropped before \`cloud-init status --wait\` started (${(error as Error).message})`);
+        session.close();
+        await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), opts.signal);
+        pause = Math.min(maxPause, pause * 1.5);
+        continue;
+      }
       if (result.exitCode === 0) return session;
       // cloud-init ≥ 23.4 exits 2 for "done, with recoverable errors" (deprecations, warnings).
       if (result.exitCode === 2) {

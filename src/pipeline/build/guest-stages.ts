@@ -47,6 +47,9 @@ export const bootStage: Stage<BuildContext> = {
     const vm = need(ctx.vm, 'the build VM');
     const access = need(ctx.access, 'the build access');
     const stale = await guestMetricsRef(xapi, vm);
+    // Registered before the start, so an unwind stops the VM before it removes the disks the VM
+    // holds (a running VM's VDIs answer VDI_IN_USE).
+    ctx.cleanup.register(`running VM ${vm}`, async () => void (await stopVm(xapi, vm, MINUTE)));
     await startVm(xapi, vm);
     const address = await waitForGuestAddress(xapi, vm, { staleMetrics: stale, timeoutMs: 10 * MINUTE, ipv4GraceMs: 2 * MINUTE, signal });
     ctx.report({ event: 'log', level: 'info', message: `guest address ${address}` });
