@@ -70,6 +70,8 @@ export class Db {
   readonly #changes = new Map<string, Change>();
   readonly #listeners = new Set<() => void>();
   #counter = 0;
+  /** Runs on every record as it is created or changed (allowed_operations, src/lab/allowed-ops.ts). */
+  derive: ((cls: string, rec: Rec) => void) | undefined;
   /** The change log starts empty at this id; older tokens cannot be served (EVENTS_LOST). */
   readonly loggedFrom: number;
 
@@ -92,6 +94,7 @@ export class Db {
   create(cls: string, fields: Rec, ref: string = newRef()): string {
     // A record always gets its own uuid unless the caller chose one (copies pass none or '').
     const rec = withDefaults(cls, { ...fields, uuid: typeof fields.uuid === 'string' && fields.uuid !== '' ? fields.uuid : randomUUID() });
+    this.derive?.(cls, rec);
     this.#table(cls).set(ref, rec);
     this.#log(cls, ref, 'add');
     for (const [child, field, parent, set] of INVERSE) {
@@ -119,6 +122,7 @@ export class Db {
       this.#link(parent, patch[field], set, ref, true);
     }
     Object.assign(rec, patch);
+    this.derive?.(cls, rec);
     this.#log(cls, ref, 'mod');
     return rec;
   }

@@ -9,7 +9,8 @@ import type { Report } from '../cli/events.js';
 import { silent } from '../cli/events.js';
 import { IngotError } from '../errors/index.js';
 import type { Lab, LabUser } from './context.js';
-import { Db } from './db.js';
+import { Db, type Rec } from './db.js';
+import { deriveAllowedOperations } from './allowed-ops.js';
 import { dispatch } from './dispatch.js';
 import { markHalted } from './handlers/vm-power.js';
 import type { Hypervisor } from './hypervisor.js';
@@ -84,6 +85,9 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
   if (refs.poolRef === undefined || refs.hostRef === undefined) {
     throw new IngotError('LAB_STATE_INVALID', `The lab state in ${options.dir} has no pool or host record.`, { hint: 'Move that directory away to start from a fresh lab.' });
   }
+  const attachedVdi = (vdi: Rec) => (vdi.VBDs as string[]).some((v) => db.find('VBD', v)?.currently_attached === true);
+  db.derive = (cls, rec) => deriveAllowedOperations(cls, rec, attachedVdi);
+  for (const cls of ['VM', 'VDI', 'VBD']) for (const [, rec] of db.all(cls)) db.derive(cls, rec);
   db.update('host', refs.hostRef, { address: host });
   const closing = new AbortController();
   const lab: Lab = {

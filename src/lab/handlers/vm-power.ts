@@ -66,9 +66,18 @@ export function markHalted(lab: Lab, vmRef: string): void {
   const vm = lab.db.find('VM', vmRef);
   if (vm === undefined || vm.power_state === 'Halted') return;
   for (const r of vm.VBDs as string[]) if (lab.db.find('VBD', r)) lab.db.update('VBD', r, { currently_attached: false, device: '' });
+  touchVdis(lab, vm.VBDs as string[]);
   for (const r of vm.VIFs as string[]) if (lab.db.find('VIF', r)) lab.db.update('VIF', r, { currently_attached: false });
   lab.db.update('VM', vmRef, { power_state: 'Halted', domid: -1, resident_on: NULL_REF });
   if (lab.db.find('VM_metrics', vm.metrics)) lab.db.update('VM_metrics', String(vm.metrics), { state: [], last_updated: xapiDate() });
+}
+
+/** Attaching or detaching changes what a VDI allows (allowed_operations is derived on update). */
+function touchVdis(lab: Lab, vbds: string[]): void {
+  for (const r of vbds) {
+    const vdi = lab.db.find('VBD', r)?.VDI;
+    if (lab.db.find('VDI', vdi)) lab.db.update('VDI', String(vdi), {});
+  }
 }
 
 let nextDomid = 1;
@@ -94,6 +103,7 @@ async function boot(ctx: CallContext, vmRef: string): Promise<void> {
     const vbd = lab.db.get('VBD', r);
     if (vbd.empty !== true) lab.db.update('VBD', r, { currently_attached: true, device: `xvd${letters[Number(vbd.userdevice)] ?? 'a'}` });
   }
+  touchVdis(lab, vm.VBDs as string[]);
   for (const r of vm.VIFs as string[]) lab.db.update('VIF', r, { currently_attached: true });
   lab.db.update('VM_metrics', String(vm.metrics), { start_time: xapiDate(), current_domain_type: 'hvm', VCPUs_number: vm.VCPUs_at_startup, memory_actual: vm.memory_static_max, last_updated: xapiDate() });
   handle.onExit((reason) => {

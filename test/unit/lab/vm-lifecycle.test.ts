@@ -113,6 +113,25 @@ describe('power', () => {
     await call(lab, 'VM.hard_shutdown', session, b);
   });
 
+  test('allowed_operations follow the power state and attachment', async () => {
+    const template = refByName(lab, 'VM', 'Debian Bookworm 12');
+    const ops = (ref: string, cls = 'VM') => call<string[]>(lab, `${cls}.get_allowed_operations`, session, ref);
+    expect(await ops(template)).toContain('provision');
+    expect(await ops(template)).not.toContain('start');
+    expect(await ops(template)).not.toContain('destroy');
+    const vm = await newVm('ops');
+    const vdi = await call<string>(lab, 'VDI.create', session, { SR: refByName(lab, 'SR', 'Local storage'), virtual_size: MiB, type: 'user', sharable: false, read_only: false, other_config: {} });
+    await call(lab, 'VBD.create', session, { VM: vm, VDI: vdi, userdevice: '0', bootable: true, mode: 'RW', type: 'Disk', empty: false, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    expect(await ops(vm)).toEqual(expect.arrayContaining(['start', 'destroy', 'clone']));
+    expect(await ops(vdi, 'VDI')).toContain('destroy');
+    await call(lab, 'VM.start', session, vm, false, false);
+    expect(await ops(vm)).toEqual(expect.arrayContaining(['clean_shutdown', 'hard_shutdown']));
+    expect(await ops(vm)).not.toContain('start');
+    expect(await ops(vdi, 'VDI')).not.toContain('destroy');
+    await call(lab, 'VM.hard_shutdown', session, vm);
+    expect(await ops(vdi, 'VDI')).toContain('destroy');
+  });
+
   test('start_paused leaves the VM Paused without a guest; unpause boots it', async () => {
     const vm = await newVm('paused');
     await call(lab, 'VM.start', session, vm, true, false);
