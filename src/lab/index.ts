@@ -145,11 +145,14 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     async close() {
       closing.abort();
       await Promise.allSettled([...lab.guests.values()].map((g) => g.kill()));
-      for (const s of [server, member]) {
-        if (s === undefined) continue;
-        s.closeAllConnections();
-        await new Promise<void>((resolve) => s.close(() => resolve()));
-      }
+      // Long polls have just been answered (closing aborts them); give in-flight replies a moment
+      // to leave before cutting what remains, so clients see answers rather than resets.
+      const servers = [server, member].filter((s): s is Server => s !== undefined);
+      const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      for (const s of servers) s.closeIdleConnections();
+      await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 500))]);
+      for (const s of servers) s.closeAllConnections();
+      await Promise.all(closed);
       unsubscribe();
       // Guests are gone: record them halted before the final write.
       for (const vm of [...lab.guests.keys()]) markHalted(lab, vm);
