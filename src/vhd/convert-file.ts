@@ -1,8 +1,9 @@
 // Raw file → VHD file, atomically: written to OUT.partial, renamed into place only when complete.
 import { open, rename, rm } from 'node:fs/promises';
 import { silent, type Report } from '../cli/events.js';
+import { writeVhdFile } from './file-writer.js';
 import { openRawFile } from './source.js';
-import { prepareVhd, type WriteOptions } from './writer.js';
+import type { WriteOptions } from './writer.js';
 
 export interface ConvertResult {
   path: string;
@@ -14,22 +15,16 @@ export interface ConvertResult {
 
 /** Converts the raw image at `inPath` into a blktap-style dynamic VHD at `outPath` (overwrites it). */
 export async function convertToVhd(inPath: string, outPath: string, opts: WriteOptions, report: Report = silent): Promise<ConvertResult> {
-  const source = await openRawFile(inPath);
+  const source = await openRawFile(inPath, opts.signal ? { signal: opts.signal } : {});
   const partial = `${outPath}.partial`;
   try {
-    const vhd = await prepareVhd(source, opts, report);
     const out = await open(partial, 'w');
+    let vhd;
     try {
-      let position = 0;
-      for await (const chunk of vhd.stream as AsyncIterable<Buffer>) {
-        let written = 0;
-        while (written < chunk.length) {
-          const { bytesWritten } = await out.write(chunk, written, chunk.length - written, position + written);
-          written += bytesWritten;
-        }
-        position += chunk.length;
-      }
-      if (position !== vhd.length) throw new Error(`wrote ${position} bytes, announced ${vhd.length}`);
+      vhd = await writeVhdFile(source, out, opts, report);
+      const { size } = await out.stat();
+      if (size !== vhd.length) throw new Error(`wrote ${size} bytes, planned ${vhd.length}`);
+      // Durable before the rename, so OUT never names a half-written file after a crash.
       await out.sync();
     } finally {
       await out.close();

@@ -39,7 +39,7 @@ async function scan(source: RawSource, opts: WriteOptions, report: Report): Prom
   const count = Math.ceil(source.size / BLOCK_SIZE);
   const alloc = new Uint8Array(Math.ceil(count / 8) + 1);
   const hash = opts.deterministic && opts.uuid === undefined ? createHash('sha256') : undefined;
-  hash?.update(`ingot-vhd-v1 ${source.size}\n`);
+  hash?.update(digestPreamble(source.size));
   const data = Buffer.allocUnsafeSlow(BLOCK_SIZE);
   const tick = byteProgress(report, 'scan', source.size);
   const index = Buffer.alloc(8);
@@ -48,23 +48,29 @@ async function scan(source: RawSource, opts: WriteOptions, report: Report): Prom
     opts.signal?.throwIfAborted();
     if (!data.equals(ZERO_BLOCK)) {
       alloc[i >> 3] = (alloc[i >> 3] ?? 0) | (0x80 >> (i & 7));
-      index.writeBigUInt64BE(BigInt(i));
-      hash?.update(index).update(data);
+      hash?.update(digestBlockIndex(index, i)).update(data);
     }
     tick(Math.min(source.size, (i + 1) * BLOCK_SIZE));
   }
   return { alloc, digest: hash?.digest() };
 }
 
+/** The deterministic UUID digests the size, then each non-zero block as (index, bytes). */
+export const digestPreamble = (size: number): string => `ingot-vhd-v1 ${size}\n`;
+export function digestBlockIndex(scratch: Buffer, i: number): Buffer {
+  scratch.writeBigUInt64BE(BigInt(i));
+  return scratch;
+}
+
 /** A UUID from the content digest, marked as RFC 9562 version 8 (custom) so it is never all zero. */
-function uuidFrom(digest: Buffer): Uint8Array {
+export function uuidFrom(digest: Buffer): Uint8Array {
   const u = Uint8Array.from(digest.subarray(0, 16));
   u[6] = ((u[6] as number) & 0x0f) | 0x80;
   u[8] = ((u[8] as number) & 0x3f) | 0x80;
   return u;
 }
 
-function randomUuid(): Uint8Array {
+export function randomUuid(): Uint8Array {
   const u = Uint8Array.from(randomBytes(16));
   u[6] = ((u[6] as number) & 0x0f) | 0x40;
   u[8] = ((u[8] as number) & 0x3f) | 0x80;
@@ -72,7 +78,7 @@ function randomUuid(): Uint8Array {
 }
 
 /** VHD timestamp: seconds since 2000 (trap T7), clamped to the field's range. */
-function vhdTimestamp(opts: WriteOptions): number {
+export function vhdTimestamp(opts: WriteOptions): number {
   const unix = opts.deterministic ? (opts.sourceDateEpoch ?? VHD_EPOCH) : Math.floor(Date.now() / 1000);
   return Math.min(0xffff_ffff, Math.max(0, unix - VHD_EPOCH));
 }
@@ -86,14 +92,19 @@ export function buildFooter(layout: Layout, timestamp: number, uuid: Uint8Array)
   });
 }
 
-/** Runs pass 1 and returns the exact length and a stream that performs pass 2. */
-export async function prepareVhd(source: RawSource, opts: WriteOptions, report: Report = silent): Promise<PreparedVhd> {
-  if (source.size <= 0) throw new IngotError('VHD_INPUT_EMPTY', 'the raw input is empty (0 bytes); a VHD needs at least one sector', { hint: 'Check that the input path names the disk image.' });
-  if (roundUp(source.size, BLOCK_SIZE) > MAX_VIRTUAL_SIZE) {
-    throw new IngotError('VHD_TOO_LARGE', `the raw input is ${source.size} bytes; a dynamic VHD holds at most ${MAX_VIRTUAL_SIZE} bytes (2040 GiB)`, {
+/** Rejects sizes no dynamic VHD can hold. */
+export function checkSize(size: number): void {
+  if (size <= 0) throw new IngotError('VHD_INPUT_EMPTY', 'the raw input is empty (0 bytes); a VHD needs at least one sector', { hint: 'Check that the input path names the disk image.' });
+  if (roundUp(size, BLOCK_SIZE) > MAX_VIRTUAL_SIZE) {
+    throw new IngotError('VHD_TOO_LARGE', `the raw input is ${size} bytes; a dynamic VHD holds at most ${MAX_VIRTUAL_SIZE} bytes (2040 GiB)`, {
       hint: 'Shrink the disk (and its partitions) below 2040 GiB, or below 160 GiB for Rackspace.',
     });
   }
+}
+
+/** Runs pass 1 and returns the exact length and a stream that performs pass 2. */
+export async function prepareVhd(source: RawSource, opts: WriteOptions, report: Report = silent): Promise<PreparedVhd> {
+  checkSize(source.size);
   const { alloc, digest } = await wrapShort(scan(source, opts, report));
   const layout = planLayout(source.size, (i) => testBit(alloc, i));
   const uuid = opts.uuid ?? (digest ? uuidFrom(digest) : randomUuid());
@@ -101,11 +112,11 @@ export async function prepareVhd(source: RawSource, opts: WriteOptions, report: 
   const head = Buffer.concat([footer, encodeMetadata(layout)]);
   const want = (i: number): boolean => testBit(alloc, i);
 
+  /** Pass 2. Each block gets a fresh buffer (bitmap + data): a stream consumer may hold several. */
   async function* emit(): AsyncGenerator<Buffer> {
     yield head;
     const tick = byteProgress(report, 'write', layout.fileSize);
     let done = head.length;
-    // A fresh buffer per block (bitmap + data): the consumer may still hold the previous one.
     let out = Buffer.allocUnsafeSlow(0);
     const next = (): Buffer => {
       out = Buffer.allocUnsafeSlow(BITMAP_SIZE + BLOCK_SIZE);
@@ -146,7 +157,7 @@ function shortError(e: SourceShortError): IngotError {
   });
 }
 
-async function wrapShort<T>(p: Promise<T>): Promise<T> {
+export async function wrapShort<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {

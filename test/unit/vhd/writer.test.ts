@@ -1,10 +1,10 @@
 // The writer lays a VHD out byte for byte as vhd.md §1.8's worked example (blktap's vhd-util
 // layout), announces its exact length up front, and is deterministic when asked.
-import { writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isIngotError } from '../../../src/errors/index.js';
-import { openRawFile, prepareVhd } from '../../../src/vhd/index.js';
+import { convertToVhd, openRawFile, prepareVhd } from '../../../src/vhd/index.js';
 import { decodeFooter } from '../../../src/vhd/footer.js';
 import { decodeHeader } from '../../../src/vhd/header.js';
 import { vhdOf } from '../../support/vhd/base.js';
@@ -102,6 +102,15 @@ describe('sources', () => {
     } finally {
       await source.close();
     }
+  });
+
+  it('writes the same bytes in one pass to a file (convertToVhd) as the two-pass stream', async () => {
+    const raw = example();
+    const path = join(dir.dir, 'one-pass.raw');
+    await writeFile(path, raw);
+    await convertToVhd(path, join(dir.dir, 'one-pass.vhd'), { deterministic: true, sourceDateEpoch: 1_700_000_000 });
+    expect((await readFile(join(dir.dir, 'one-pass.vhd'))).equals(await vhdOf(raw))).toBe(true);
+    expect(await readdir(dir.dir)).not.toContain('one-pass.vhd.partial');
   });
 
   it('fails with VHD_SOURCE_CHANGED when a block scanned as data reads as zeros the second time', async () => {
