@@ -40,6 +40,8 @@ describe('QEMU arguments', () => {
     expect(values(args, '-uuid')).toEqual(['6f1c2a3e-1d2b-4c5d-8e9f-0a1b2c3d4e5f']);
     expect(values(args, '-name')).toEqual(['debian,, test']);
     expect(args).not.toContain('-cpu');
+    expect(values(args, '-vga')).toEqual(['none']);
+    expect(values(args, '-display')).toEqual(['none']);
   });
 
   it('KVM uses the host CPU model', () => {
