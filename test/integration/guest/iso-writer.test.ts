@@ -154,6 +154,17 @@ describe('ISO determinism', () => {
   });
 });
 
+describe('non-ASCII names', () => {
+  it('come back unchanged under Rock Ridge (isoinfo -R, xorriso) and Joliet (xorriso)', async () => {
+    const path = join(work, 'unicode.iso');
+    await createIsoFile({ 'café-ü.txt': Buffer.from('1'), 'dir-ß/€uro': Buffer.from('2') }, { volumeId: 'cidata' }, path);
+    const want = ['/', '/café-ü.txt', '/dir-ß', '/dir-ß/€uro'];
+    expect([...isoinfoList(path, 'R').keys()].sort()).toEqual(want.slice(1).sort());
+    expect(xorrisoFind(path).sort()).toEqual(want.sort());
+    expect(xorrisoFind(path, ['-rockridge', 'off', '-joliet', 'on']).sort()).toEqual(want.sort());
+  });
+});
+
 describe('ISO writer streaming from disk', () => {
   it('fails with ISO_SOURCE_CHANGED when a file on disk shrinks between layout and write', async () => {
     const path = join(work, 'shrinks.bin');
