@@ -13,7 +13,7 @@ beforeAll(async () => {
   guest = await startSshFixture();
 });
 afterAll(async () => {
-  await guest.close();
+  await guest?.close();
 });
 
 function options(extra: Partial<ConnectOptions> = {}): ConnectOptions {
@@ -123,7 +123,7 @@ describe('bastion', () => {
     jump = await startSshFixture({ username: 'ops' });
   });
   afterAll(async () => {
-    await jump.close();
+    await jump?.close();
   });
 
   it('reaches the guest through the jump host, each with its own key and pinned host key', async () => {

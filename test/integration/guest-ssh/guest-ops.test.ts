@@ -16,13 +16,13 @@ beforeAll(async () => {
   guest = await startSshFixture({ rebootDownMs: 500 });
   const wait: WaitOptions = {
     host: guest.host, port: guest.port, username: guest.username, privateKey: guest.clientKey.private, hostKey: guest.hostKey.public,
-    deadlineMs: 15_000, backoff: { initialMs: 100, maxMs: 200 }, timeouts: { attemptMs: 3_000, keepaliveMs: 1_000 },
+    deadlineMs: 30_000, backoff: { initialMs: 100, maxMs: 200 }, timeouts: { attemptMs: 3_000, keepaliveMs: 1_000 },
   };
   link = { session: await waitForGuest(wait), wait };
 });
 afterAll(async () => {
-  link.session.close();
-  await guest.close();
+  link?.session.close(); // undefined when beforeAll failed: still stop the fixture below
+  await guest?.close();
 });
 
 describe('reboot step', () => {

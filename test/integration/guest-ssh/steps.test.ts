@@ -17,12 +17,12 @@ let local: string;
 beforeAll(async () => {
   guest = await startSshFixture();
   local = await mkdtemp(join(tmpdir(), 'ingot-steps-local-'));
-  const wait: WaitOptions = { host: guest.host, port: guest.port, username: guest.username, privateKey: guest.clientKey.private, hostKey: guest.hostKey.public, deadlineMs: 10_000 };
+  const wait: WaitOptions = { host: guest.host, port: guest.port, username: guest.username, privateKey: guest.clientKey.private, hostKey: guest.hostKey.public, deadlineMs: 30_000 };
   link = { session: await waitForGuest(wait), wait };
 });
 afterAll(async () => {
-  link.session.close();
-  await guest.close();
+  link?.session.close(); // undefined when beforeAll failed: still stop the fixture below
+  await guest?.close();
   await rm(local, { recursive: true, force: true });
 });
 

@@ -69,7 +69,6 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
   let cloudInitDrops = 0;
   let down = false;
   let signalsRefused = false;
-  const held = new Set<Socket>();
   const connections = new Set<Connection>();
   const children = new Set<ChildProcess>();
   const fixture = {} as SshFixture;
@@ -180,12 +179,13 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
   watcher.unref();
 
   // The TCP front decides per connection: hold it silent, reset it, or hand it to the SSH server.
+  const sockets = new Set<Socket>();
   const front: NetServer = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     if (hang > 0) {
       hang -= 1;
-      held.add(socket);
-      socket.on('close', () => held.delete(socket));
       return;
     }
     if (reset > 0 || down) {
@@ -218,8 +218,9 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     },
     close: async () => {
       clearInterval(watcher);
-      for (const socket of held) socket.destroy();
       for (const c of connections) c.end();
+      // Every socket, so closing the listener cannot wait on a client that never hangs up.
+      for (const socket of sockets) socket.destroy();
       for (const child of children) if (child.pid !== undefined) try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
       await new Promise<void>((resolve) => front.close(() => resolve()));
       await rm(root, { recursive: true, force: true });
