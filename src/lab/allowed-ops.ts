@@ -7,6 +7,9 @@ const MEMORY_VCPU = ['changing_memory_limits', 'changing_static_range', 'changin
 
 export function vmAllowedOperations(vm: Rec): string[] {
   if (vm.is_control_domain === true) return [];
+  // While an operation runs, only a hard shutdown may interrupt it (src/lab/handlers/operations.ts).
+  const busy = Object.values((vm.current_operations ?? {}) as Record<string, string>);
+  if (busy.length > 0 && vm.is_a_template !== true) return busy.includes('destroy') || vm.power_state === 'Halted' ? [] : ['hard_shutdown'];
   if (vm.is_a_template === true) {
     const isDefault = vm.is_default_template === true || (vm.other_config as Record<string, string>).default_template === 'true';
     return ['clone', 'copy', 'provision', ...MEMORY_VCPU, ...(isDefault ? [] : ['destroy'])];

@@ -13,6 +13,7 @@ export class FakeGuest implements GuestHandle {
   constructor(
     readonly spec: GuestSpec,
     bootMs: number,
+    private readonly shutdownMs = 20,
   ) {
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#rejectReady = reject;
@@ -42,7 +43,7 @@ export class FakeGuest implements GuestHandle {
   }
 
   async acpiShutdown(): Promise<void> {
-    setTimeout(() => this.exit('poweroff'), 20);
+    setTimeout(() => this.exit('poweroff'), this.shutdownMs);
   }
 
   async kill(): Promise<void> {
@@ -55,10 +56,14 @@ export class FakeHypervisor implements Hypervisor {
   readonly accelReason = 'fake hypervisor for tests';
   readonly guests: FakeGuest[] = [];
 
-  constructor(private readonly bootMs = 50) {}
+  /** bootMs: until agentReady resolves; shutdownMs: from ACPI power button to poweroff. */
+  constructor(
+    private readonly bootMs = 50,
+    private readonly shutdownMs = 20,
+  ) {}
 
   async start(spec: GuestSpec): Promise<GuestHandle> {
-    const guest = new FakeGuest(spec, this.bootMs);
+    const guest = new FakeGuest(spec, this.bootMs, this.shutdownMs);
     this.guests.push(guest);
     return guest;
   }

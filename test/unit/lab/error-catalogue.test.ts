@@ -16,7 +16,7 @@ async function sources(dir: string): Promise<string[]> {
 }
 
 /** Raise sites that send another number of parameters than the catalogue (xapi.md §7). */
-const VARIANTS: Record<string, number[]> = { VDI_MISSING: [0], VDI_IN_USE: [0], SR_OPERATION_NOT_SUPPORTED: [0] };
+const VARIANTS: Record<string, number[]> = { VDI_MISSING: [0], VDI_IN_USE: [0], SR_OPERATION_NOT_SUPPORTED: [0], OTHER_OPERATION_IN_PROGRESS: [2] };
 
 /** Counts the items of the array literal whose body starts at `from` (quotes and nesting respected). */
 function countItems(text: string, from: number): number {
