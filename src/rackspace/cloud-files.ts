@@ -1,6 +1,5 @@
 // Cloud Files (OpenStack Swift) calls ingot makes: container create, object HEAD/PUT with an MD5
 // ETag, and the SLO manifest PUT (rackspace.md §2.2–§2.4).
-import { createHash } from 'node:crypto';
 import { IngotError } from '../errors/index.js';
 import { request, type HttpClient, type TokenSource } from './http.js';
 import type { FileRange } from './file-range.js';
@@ -17,10 +16,6 @@ export interface SwiftContext {
 export function objectUrl(ctx: SwiftContext, container: string, object?: string): string {
   const path = [container, ...(object === undefined ? [] : object.split('/'))].map(encodeURIComponent).join('/');
   return `${ctx.storageUrl}/${path}`;
-}
-
-export function md5Hex(data: Uint8Array): string {
-  return createHash('md5').update(data).digest('hex');
 }
 
 /** PUT is idempotent: 201 created, 202 already there (§2.2). */
@@ -47,23 +42,23 @@ export async function headObject(ctx: SwiftContext, container: string, object: s
 
 /**
  * PUT one object with its MD5 as ETag, so Swift refuses damaged bytes with 422 (§2.3); a 422 is
- * retried with the same buffer, and the answered Etag is checked again on our side.
+ * retried (the range is read again), and the answered Etag is checked again on our side.
  */
-export async function putObject(ctx: SwiftContext, container: string, object: string, data: Uint8Array, md5: string): Promise<string> {
+export async function putObject(ctx: SwiftContext, container: string, object: string, source: FileRange, md5: string): Promise<string> {
   const res = await request(ctx.http, {
     method: 'PUT',
     url: objectUrl(ctx, container, object),
     what: `upload ${container}/${object}`,
-    headers: { ETag: md5, 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.byteLength) },
-    body: data,
+    headers: { ETag: md5, 'Content-Type': 'application/octet-stream' },
+    bodySource: source,
     ok: [201],
     retryOn: [422],
     auth: ctx.auth,
   });
   const etag = (res.headers.get('etag') ?? '').replace(/"/g, '');
-  if (etag !== md5) {
+  if (etag !== md5 || source.md5 !== md5) {
     throw new IngotError('RAX_UPLOAD_FAILED', `Cloud Files stored ${container}/${object} with ETag ${etag || '(none)'}, expected ${md5}`, {
-      hint: 'The bytes were changed on the way; run the same command again to re-send what is wrong.',
+      hint: 'The file changed during the upload, or bytes were changed on the way; run the same command again.',
     });
   }
   return etag;

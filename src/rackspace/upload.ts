@@ -2,11 +2,10 @@
 // up in parallel (a bounded number in flight) and are verified by ETag. Resumable: what is already
 // there with the right size and MD5 is kept, so a re-run after an interruption sends only what is
 // missing or wrong. Each segment try streams its bytes from disk once, hashing on the way, so
-// memory is a few MiB per segment in flight; only a single-PUT file is held whole (its MD5 must be
-// known before the body goes, rackspace.md §2.3), and it is at most one segment.
-import { open, stat } from 'node:fs/promises';
+// memory is a few MiB per segment in flight, whatever the segment size.
+import { stat } from 'node:fs/promises';
 import type { Report } from '../cli/events.js';
-import { ensureContainer, headObject, md5Hex, putManifest, putObject, putStreamed, type SwiftContext } from './cloud-files.js';
+import { ensureContainer, headObject, putManifest, putObject, putStreamed, type SwiftContext } from './cloud-files.js';
 import { FileRange } from './file-range.js';
 import { planSegments, segments, type Segment, type UploadedSegment } from './slo.js';
 
@@ -42,22 +41,6 @@ export function segmentContainerFor(container: string): string {
   return `${container}_segments`;
 }
 
-async function readRange(file: string, offset: number, length: number): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
-      if (bytesRead === 0) throw new Error(`${file} ended at ${offset + done} bytes, expected ${offset + length}: was it changed during the upload?`);
-      done += bytesRead;
-    }
-    return buffer;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Runs `work` over `items` with at most `limit` in flight; the first failure stops new starts. */
 export async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -80,27 +63,58 @@ export async function pool<T, R>(items: readonly T[], limit: number, work: (item
   return results;
 }
 
+/** Bytes and MB/s as chunks go out; kept segments count as done but not as sent. */
 class Progress {
   #done = 0;
   #sent = 0;
   #last = 0;
   readonly #start = Date.now();
   constructor(readonly total: number, readonly report: Report) {}
-  add(bytes: number, sent: boolean): void {
+  sent(bytes: number): void {
+    this.#sent += bytes;
     this.#done += bytes;
-    if (sent) this.#sent += bytes;
+    this.#emit();
+  }
+  kept(bytes: number): void {
+    this.#done += bytes;
+    this.#emit();
+  }
+  /** A try that failed part-way: its bytes will be sent again. */
+  retract(bytes: number): void {
+    this.#done -= bytes;
+  }
+  finish(): void {
+    this.#last = 0;
+    this.#done = this.total;
+    this.#emit();
+  }
+  #emit(): void {
     const now = Date.now();
     if (now - this.#last < 200 && this.#done < this.total) return;
     this.#last = now;
     const seconds = Math.max(0.001, (now - this.#start) / 1000);
-    this.report({ event: 'progress', stage: 'upload', done: this.#done, total: this.total, unit: 'bytes', rate: this.#sent / seconds });
+    this.report({ event: 'progress', stage: 'upload', done: Math.min(this.#done, this.total), total: this.total, unit: 'bytes', rate: this.#sent / seconds });
   }
-  get sent(): number {
+  get bytesSent(): number {
     return this.#sent;
   }
   get seconds(): number {
     return (Date.now() - this.#start) / 1000;
   }
+}
+
+/** A file range whose uploaded bytes feed the progress, taken back if the try fails. */
+function tracked(progress: Progress, file: string, offset: number, length: number): FileRange {
+  let inTry = 0;
+  const range = new FileRange(file, offset, length, (n) => {
+    inTry += n;
+    if (inTry > length) {
+      progress.retract(inTry - n); // a retry started: the earlier try's bytes were not the final ones
+      inTry = n;
+    }
+    progress.sent(n);
+  });
+  return range;
 }
 
 export async function uploadVhd(ctx: SwiftContext, opts: UploadOptions): Promise<UploadResult> {
@@ -110,13 +124,15 @@ export async function uploadVhd(ctx: SwiftContext, opts: UploadOptions): Promise
   await ensureContainer(ctx, opts.container);
 
   if (plan.single) {
-    const data = await readRange(opts.file, 0, info.size);
-    const md5 = md5Hex(data);
+    // Hashed first (the ETag goes before the body), then streamed: memory stays a few chunks.
+    const source = tracked(progress, opts.file, 0, info.size);
+    const md5 = await source.hash();
     const existing = await headObject(ctx, opts.container, opts.object);
     const keep = existing !== undefined && !existing.slo && existing.etag === md5 && existing.size === info.size;
-    if (!keep) await putObject(ctx, opts.container, opts.object, data, md5);
-    progress.add(info.size, !keep);
-    return { container: opts.container, object: opts.object, kind: 'single', size: info.size, etag: md5, segments: 1, uploaded: keep ? 0 : 1, kept: keep ? 1 : 0, bytesSent: progress.sent, seconds: progress.seconds };
+    if (keep) progress.kept(info.size);
+    else await putObject(ctx, opts.container, opts.object, source, md5);
+    progress.finish();
+    return { container: opts.container, object: opts.object, kind: 'single', size: info.size, etag: md5, segments: 1, uploaded: keep ? 0 : 1, kept: keep ? 1 : 0, bytesSent: progress.bytesSent, seconds: progress.seconds };
   }
 
   const segContainer = segmentContainerFor(opts.container);
@@ -126,19 +142,19 @@ export async function uploadVhd(ctx: SwiftContext, opts: UploadOptions): Promise
   let kept = 0;
   opts.report({ event: 'log', level: 'debug', message: `uploading ${parts.length} segments of ${plan.segmentSize} bytes into ${segContainer}, ${opts.concurrency} at a time` });
   const done = await pool(parts, opts.concurrency, async (segment: Segment): Promise<UploadedSegment> => {
-    const source = new FileRange(opts.file, segment.offset, segment.length);
+    const source = tracked(progress, opts.file, segment.offset, segment.length);
     // HEAD first: a re-run after an interruption keeps what is already there and correct.
     const existing = await headObject(ctx, segContainer, segment.name);
     if (existing !== undefined && existing.size === segment.length && existing.etag === (await source.hash())) {
       kept += 1;
-      progress.add(segment.length, false);
+      progress.kept(segment.length);
       return { container: segContainer, name: segment.name, etag: existing.etag, size: segment.length };
     }
     const etag = await putStreamed(ctx, segContainer, segment.name, source);
     uploaded += 1;
-    progress.add(segment.length, true);
     return { container: segContainer, name: segment.name, etag, size: segment.length };
   });
   const etag = await putManifest(ctx, opts.container, opts.object, done);
-  return { container: opts.container, object: opts.object, kind: 'slo', size: info.size, etag, segmentContainer: segContainer, segments: parts.length, uploaded, kept, bytesSent: progress.sent, seconds: progress.seconds };
+  progress.finish();
+  return { container: opts.container, object: opts.object, kind: 'slo', size: info.size, etag, segmentContainer: segContainer, segments: parts.length, uploaded, kept, bytesSent: progress.bytesSent, seconds: progress.seconds };
 }

@@ -33,7 +33,7 @@ export const pushCommand: Command = {
     'poll-interval': { type: 'string', value: 'SECONDS', description: `import task polling interval (default ${DEFAULT_POLL_MS / 1000}, as Rackspace asks)` },
     'identity-url': { type: 'string', value: 'URL', description: 'Identity v2.0 endpoint (default: RAX_IDENTITY_URL, then Rackspace\'s)' },
     servicenet: { type: 'boolean', description: 'upload over ServiceNet (internalURL): only from a Rackspace server in the same region' },
-    'skip-check': { type: 'boolean', description: 'push even if the VHD check finds errors (for experts)' },
+    'skip-check': { type: 'boolean', description: 'do not check the VHD first (for experts: Rackspace may reject it at import)' },
     'dry-run': { type: 'boolean', description: 'print what would be done, make no request' },
   },
   run,
@@ -67,13 +67,13 @@ function required(value: string | undefined, flagName: string, manifestKey: stri
 }
 
 async function preflight(ctx: CommandContext, file: string, skip: boolean): Promise<void> {
+  if (skip) {
+    ctx.out.log('warn', `not checking ${file} (--skip-check): Rackspace may still reject it at import`);
+    return;
+  }
   const result = await checkVhd(file);
   for (const f of result.findings) ctx.out.log(f.severity === 'error' ? 'warn' : 'info', `check: ${f.severity} ${f.rule}: ${f.message}`);
   if (result.verdict === 'pass') return;
-  if (skip) {
-    ctx.out.log('warn', `check: ${result.verdict}; pushing anyway because of --skip-check`);
-    return;
-  }
   const errors = result.findings.filter((f) => f.severity === 'error');
   throw new IngotError('VHD_CHECK_FAILED', `${file} would be rejected by Rackspace: ${result.verdict === 'unreadable' ? 'it is not a readable VHD' : `${errors.length} error(s), first: ${errors[0]?.message ?? '?'}`}`, {
     hint: `Run 'ingot check ${file}' for every finding and its fix; --skip-check pushes anyway.`,
