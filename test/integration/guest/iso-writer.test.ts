@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIso, createIsoBuffer, createIsoFile, isoFile, type IsoTree } from '../../../src/guest/iso/index.js';
-import { isoinfoDescribe, isoinfoExtract, isoinfoList, osirroxExtract, xorrisoFind, xorrisoPvd } from '../../support/guest-iso/iso-tools.js';
+import { isoinfoDescribe, isoinfoExtract, isoinfoList, isoinfoPathTable, osirroxExtract, xorrisoFind, xorrisoPvd } from '../../support/guest-iso/iso-tools.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ingot-iso-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -102,6 +102,18 @@ describe('an ISO written by ingot, read back by isoinfo and xorriso', () => {
     for (const [path, bytes] of sample) {
       expect(isoinfoExtract(iso, path, 'R').equals(bytes), `${path} via Rock Ridge`).toBe(true);
       expect(isoinfoExtract(iso, path, 'J').equals(bytes), `${path} via Joliet`).toBe(true);
+    }
+  });
+
+  it('has path tables that agree with the directory records, for both trees (isoinfo -p)', () => {
+    for (const names of ['I', 'J'] as const) {
+      const listed = isoinfoList(iso, names);
+      const fromRecords = new Map([...listed].filter(([, e]) => e.dir).map(([p, e]) => [p, e.extent]));
+      const table = isoinfoPathTable(iso, names);
+      const root = table.get('/');
+      table.delete('/');
+      expect(table, `${names} path table`).toEqual(fromRecords);
+      expect(root).toBeGreaterThan(16);
     }
   });
 
