@@ -41,13 +41,17 @@ function sendKill(session: GuestSession, command: string): Promise<void> {
       clearTimeout(timer);
       resolve();
     };
-    session.client.exec(command, (error, stream) => {
-      if (error) return done(); // the connection is going away; nothing left to stop through it
-      stream.resume();
-      stream.stderr.resume();
-      stream.on('close', done);
-      stream.end();
-    });
+    try {
+      session.client.exec(command, (error, stream) => {
+        if (error) return done(); // the connection is going away; nothing left to stop through it
+        stream.resume();
+        stream.stderr.resume();
+        stream.on('close', done);
+        stream.end();
+      });
+    } catch {
+      done(); // ssh2 throws "Not connected" when the link just went: nothing left to stop through it
+    }
   });
 }
 
@@ -139,7 +143,8 @@ export function execInGuest(session: GuestSession, command: string, opts: ExecOp
     // stays open: ssh2 only sends a signal request on a channel still writable, so ending it
     // (EOF) would make Ctrl-C and timeouts unable to signal the command.
     const line = opts.stdin === undefined ? `{\n${command}\n} </dev/null` : command;
-    session.client.exec(line, (error, stream) => {
+    // ssh2 throws instead of calling back when the connection is already gone.
+    const onChannel = (error: Error | undefined, stream: ClientChannel): void => {
       if (error) {
         done = true;
         clearTimeout(timer);
@@ -164,6 +169,11 @@ export function execInGuest(session: GuestSession, command: string, opts: ExecOp
       });
       stream.on('close', () => void killed.then(finish));
       if (opts.stdin !== undefined) stream.end(opts.stdin);
-    });
+    };
+    try {
+      session.client.exec(line, onChannel);
+    } catch (error) {
+      onChannel(error instanceof Error ? error : new Error(String(error)), undefined as never);
+    }
   });
 }

@@ -10,14 +10,20 @@ import type { GuestSession } from './session.js';
 
 export function openSftp(session: GuestSession): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) => {
-    session.client.sftp((error, sftp) => {
+    const onSftp = (error: Error | undefined, sftp: SFTPWrapper): void => {
       if (error) {
         reject(new IngotError('GUEST_COMMAND_FAILED', `Could not open SFTP on ${session.target}: ${error.message}.`, {
           cause: error,
-          hint: 'ingot uploads files over SFTP; the guest sshd needs its sftp subsystem (Debian: openssh-sftp-server).',
+          hint: session.isOpen() ? 'ingot uploads files over SFTP; the guest sshd needs its sftp subsystem (Debian: openssh-sftp-server).' : 'The SSH connection to the guest is gone.',
         }));
       } else resolve(sftp);
-    });
+    };
+    try {
+      session.client.sftp(onSftp);
+    } catch (error) {
+      // ssh2 throws instead of calling back when the connection is already gone.
+      onSftp(error instanceof Error ? error : new Error(String(error)), undefined as never);
+    }
   });
 }
 

@@ -87,4 +87,14 @@ describe('poweroffGuest', () => {
     const error = (await waitForGuest({ ...link.wait, deadlineMs: 800 }).catch((e: unknown) => e)) as IngotError;
     expect(error.code).toBe('GUEST_UNREACHABLE');
   });
+
+  it('a step or command on the dead connection fails as an ingot error that says the connection is gone', async () => {
+    const step = (await runSteps(link, [{ kind: 'shell', run: 'true' }]).catch((e: unknown) => e)) as IngotError;
+    expect(step).toBeInstanceOf(IngotError);
+    expect(step.code).toBe('GUEST_COMMAND_FAILED');
+    expect(step.hint).toContain('connection to the guest is gone');
+    const probe = (await runProbe(link.session, 'echo {}').catch((e: unknown) => e)) as IngotError;
+    expect(probe).toBeInstanceOf(IngotError);
+    expect(probe.hint).toContain('connection to the guest is gone');
+  });
 });
