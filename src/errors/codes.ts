@@ -39,7 +39,6 @@ export const ERROR_CODES = {
   // VHD engine (src/vhd)
   VHD_INVALID: EXIT.failed,
   VHD_CHECK_FAILED: EXIT.failed,
-  VHD_UNREADABLE: EXIT.usage,
   VHD_INPUT_EMPTY: EXIT.usage,
   VHD_INPUT_FORMAT: EXIT.usage,
   VHD_TOO_LARGE: EXIT.failed,

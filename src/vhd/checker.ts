@@ -1,6 +1,7 @@
 // `checkVhd`: every structural rule of vhd.md §3.1 (strict, quirks fixed), Rackspace's import rules
 // (rackspace.md §5) and the "tap" advice. Never throws on hostile bytes; reads are bounded.
 import { open } from 'node:fs/promises';
+import { IngotError } from '../errors/index.js';
 import { checkBlocks } from './check-blocks.js';
 import { CheckContext } from './check-context.js';
 import { checkFooter } from './check-footer.js';
@@ -91,6 +92,21 @@ async function checkOpen(path: string, ctx: CheckContext, maxSize: number): Prom
   const header = await checkHeader(ctx, footer);
   if (header) disk.allocatedBlocks = (await checkBlocks(ctx, footer, header)).allocatedBlocks;
   return result(disk);
+}
+
+/**
+ * For pre-flight callers (`ingot push`, the build's check stage): resolves with the result when it
+ * has no errors, else throws VHD_CHECK_FAILED carrying the findings in `details`.
+ */
+export async function assertVhdImportable(path: string, opts: CheckOptions = {}): Promise<CheckResult> {
+  const r = await checkVhd(path, opts);
+  if (r.verdict === 'pass') return r;
+  const errors = r.findings.filter((f) => f.severity === 'error');
+  const first = errors[0];
+  throw new IngotError('VHD_CHECK_FAILED', `${path} would be rejected: ${errors.length} error(s)${first ? `, first ${first.rule} at byte ${first.offset}: ${first.message} (found ${first.found}, expected ${first.expected})` : ''}`, {
+    hint: first ? `${first.fix} Run 'ingot check ${path}' for every finding.` : `Run 'ingot check ${path}'.`,
+    details: { verdict: r.verdict, findings: r.findings },
+  });
 }
 
 function unreadable(path: string, why: string): CheckResult {

@@ -11,8 +11,9 @@
 //   readVhdRaw(path) → AsyncGenerator<Buffer> of the disk bytes in order.
 // Checking:
 //   checkVhd(path, { maxSize }) → { verdict, findings[] }; RULES is the catalogue.
+//   assertVhdImportable(path, opts) → the result, or throws VHD_CHECK_FAILED (pre-flight).
 export { convertToVhd, type ConvertResult } from './convert-file.js';
-export { checkVhd, type CheckOptions, type CheckResult } from './checker.js';
+export { assertVhdImportable, checkVhd, type CheckOptions, type CheckResult } from './checker.js';
 export { RULES, type Finding, type Rule, type RuleId, type Severity } from './rules.js';
 export { vhdToRawFile, vhdStreamToRawFile, type RawResult } from './reader.js';
 export { readVhdRaw } from './raw-stream.js';

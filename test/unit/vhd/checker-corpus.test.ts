@@ -3,7 +3,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkVhd } from '../../../src/vhd/index.js';
+import { isIngotError } from '../../../src/errors/index.js';
+import { assertVhdImportable, checkVhd } from '../../../src/vhd/index.js';
 import { base } from '../../support/vhd/base.js';
 import { CASES, NOW } from '../../support/vhd/corpus.js';
 import { tempDir } from '../../support/vhd/fixtures.js';
@@ -64,5 +65,20 @@ describe('Rackspace import error codes', () => {
     ['file size over --max-size (a fixed disk)', 609],
   ] as const)('%s → %i', async (name, expected) => {
     expect(await code(name)).toContain(expected);
+  });
+});
+
+describe('assertVhdImportable (pre-flight)', () => {
+  it('passes the valid base and throws VHD_CHECK_FAILED with the findings for a null UUID', async () => {
+    const good = join(dir.dir, 'preflight-good.vhd');
+    await writeFile(good, valid);
+    expect((await assertVhdImportable(good, { now: NOW })).verdict).toBe('pass');
+    const bad = join(dir.dir, 'preflight-bad.vhd');
+    const c = CASES.find((x) => x.name === 'null UUID');
+    await writeFile(bad, c!.mutate(Buffer.from(valid)));
+    const error = await assertVhdImportable(bad, { now: NOW }).catch((e: unknown) => e);
+    expect(isIngotError(error) && error.code).toBe('VHD_CHECK_FAILED');
+    expect(isIngotError(error) && error.message).toContain('footer.uuid-null');
+    expect(isIngotError(error) && (error.details?.findings as Array<{ rule: string }>).map((f) => f.rule)).toContain('footer.uuid-null');
   });
 });
