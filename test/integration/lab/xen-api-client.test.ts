@@ -87,6 +87,23 @@ describe('connection', () => {
   });
 });
 
+describe('the XML-RPC transport', () => {
+  test('xen-api forced to XML-RPC logs in, watches objects and runs callAsync; ints arrive as strings', async () => {
+    const viaXml: Xapi = createClient({ url: lab.url, auth: { user: USER, password: PASSWORD }, transport: 'xml-rpc' });
+    try {
+      await viaXml.connect();
+      await viaXml.objectsFetched;
+      const template = (await viaXml.call('VM.get_by_name_label', 'Other install media'))[0];
+      const vm = await viaXml.callAsync('VM.clone', template, 'over xml');
+      await until('the clone in the cache', () => viaXml.getObjectByRef(vm, undefined));
+      expect(viaXml.getObjectByRef(vm).name_label).toBe('over xml');
+      expect(await viaXml.call('VM.get_memory_static_max', vm)).toBe('2147483648');
+    } finally {
+      await viaXml.disconnect();
+    }
+  });
+});
+
 describe('a build cycle through xen-api', () => {
   let vdi: string;
   let vm: string;
