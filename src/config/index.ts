@@ -1,9 +1,12 @@
 // Resolves ingot's configuration. Precedence, highest first: command-line flags, environment,
-// configuration file, defaults (docs/configuration.md). Secrets come only from the environment
+// configuration file, a running lab host (only when no host is configured), defaults
+// (docs/configuration.md). Secrets come only from the environment
 // or from files, and are registered with the Redactor as they are read.
 import { resolve } from 'node:path';
 import { IngotError } from '../errors/index.js';
 import type { Redactor } from '../redact.js';
+import { runningLab } from '../lab/daemon.js';
+import { labDir } from '../lab/settings.js';
 import { configFilePath, readConfigFile } from './file.js';
 import { nonEmpty, readSecret } from './secret.js';
 import { chooseTrust } from './tls.js';
@@ -55,15 +58,25 @@ export async function loadConfig({ env, cwd, file, flags = {}, redactor }: Confi
     return fallback;
   };
 
-  const url = pick('xapi.url', flags.xapiUrl, 'INGOT_XAPI_URL', cfg?.xapi.url);
+  let url = pick('xapi.url', flags.xapiUrl, 'INGOT_XAPI_URL', cfg?.xapi.url);
   if (url !== undefined) checkUrl(url, 'XAPI host URL', 'INGOT_XAPI_URL');
+  // With no host configured at all, a lab host running in its default state directory
+  // (`ingot lab up`) is the host: its URL, user, password file and certificate fingerprint come
+  // from its state file, exactly what a user would otherwise copy into the environment.
+  const lab = url === undefined ? await runningLab(labDir(undefined, env, cwd)) : undefined;
+  if (lab !== undefined) {
+    url = lab.url;
+    sources['xapi.url'] = 'lab';
+  }
   // Usernames can appear in URLs and logs; they are not secrets.
-  const username = pick('xapi.username', flags.xapiUsername, 'INGOT_XAPI_USERNAME', cfg?.xapi.username, 'root');
+  let username = pick('xapi.username', flags.xapiUsername, 'INGOT_XAPI_USERNAME', cfg?.xapi.username, 'root');
+  if (lab !== undefined && sources['xapi.username'] === 'default') [username, sources['xapi.username']] = [lab.user, 'lab'];
   const caRaw = pick('xapi.ca_file', flags.caFile, 'INGOT_XAPI_CA_FILE', cfg?.xapi.ca_file);
-  const fingerprint = pick('xapi.fingerprint', flags.fingerprint, 'INGOT_XAPI_FINGERPRINT', cfg?.xapi.fingerprint);
+  let fingerprint = pick('xapi.fingerprint', flags.fingerprint, 'INGOT_XAPI_FINGERPRINT', cfg?.xapi.fingerprint);
+  if (lab?.fingerprint !== undefined && caRaw === undefined && fingerprint === undefined) [fingerprint, sources['xapi.fingerprint']] = [lab.fingerprint, 'lab'];
   const bastion = pick('xapi.bastion', flags.bastion, 'INGOT_BASTION', cfg?.xapi.bastion);
-  const password = await readSecret({ name: 'INGOT_XAPI_PASSWORD', env, fileFromConfig: cfg?.xapi.password_file, cwd, redactor });
-  sources['xapi.password'] = password.source;
+  const password = await readSecret({ name: 'INGOT_XAPI_PASSWORD', env, fileFromConfig: cfg?.xapi.password_file ?? lab?.passwordFile, cwd, redactor });
+  sources['xapi.password'] = password.source === 'file' && cfg?.xapi.password_file === undefined && lab !== undefined ? 'lab' : password.source;
 
   const identityUrl = pick('rackspace.identity_url', flags.identityUrl, 'RAX_IDENTITY_URL', cfg?.rackspace.identity_url, RACKSPACE_IDENTITY_URL)!;
   checkUrl(identityUrl, 'Rackspace identity URL', 'RAX_IDENTITY_URL');

@@ -26,8 +26,8 @@ export interface RackspaceConfig {
 export interface IngotConfig {
   xapi: XapiConfig;
   rackspace: RackspaceConfig;
-  /** Where each value came from (flag, env, file, default), for `ingot doctor` and --verbose. */
-  sources: Record<string, 'flag' | 'env' | 'file' | 'default'>;
+  /** Where each value came from (flag, env, file, a running lab, default), for `ingot config` and `ingot doctor`. */
+  sources: Record<string, 'flag' | 'env' | 'file' | 'lab' | 'default'>;
   /** The config file that was read, if any. */
   file: string | undefined;
 }

@@ -137,3 +137,28 @@ describe('URLs', () => {
     expect(error.hint).toContain('url, username');
   });
 });
+
+describe('the running lab host as the default host', () => {
+  async function fakeLab(): Promise<Record<string, string>> {
+    const state = join(dir, 'state');
+    await import('node:fs/promises').then((fs) => fs.mkdir(join(state, 'ingot', 'lab'), { recursive: true }));
+    await writeFile(join(dir, 'labpw'), 'lab-secret-pw\n');
+    // The state file of a lab whose process is alive (this test's own pid stands in for it).
+    await writeFile(join(state, 'ingot', 'lab', 'lab.json'), JSON.stringify({ pid: process.pid, url: 'https://127.0.0.1:18443', user: 'root', fingerprint: 'CD:'.repeat(31) + 'CD', passwordFile: join(dir, 'labpw') }));
+    return { XDG_STATE_HOME: state };
+  }
+
+  it('is used when no host is configured anywhere, with its URL, password file and fingerprint', async () => {
+    const { config, redactor } = await load(await fakeLab());
+    expect(config.xapi).toMatchObject({ url: 'https://127.0.0.1:18443', username: 'root', password: 'lab-secret-pw', tls: { kind: 'fingerprint', sha256: 'CD:'.repeat(31) + 'CD' } });
+    expect(config.sources).toMatchObject({ 'xapi.url': 'lab', 'xapi.password': 'lab', 'xapi.fingerprint': 'lab' });
+    expect(redactor.text('pw lab-secret-pw')).not.toContain('lab-secret-pw');
+  });
+
+  it('is ignored as soon as a host is configured', async () => {
+    const { config } = await load({ ...(await fakeLab()), INGOT_XAPI_URL: 'https://xcp.test' });
+    expect(config.xapi.url).toBe('https://xcp.test');
+    expect(config.xapi.password).toBeUndefined();
+    expect(config.xapi.tls).toEqual({ kind: 'system' });
+  });
+});
