@@ -74,7 +74,7 @@ describe('ingot lab', () => {
     const after = await runCli(['lab', 'status', '--dir', dir]);
     expect(after.status).toBe(1);
     expect(after.stderr).toContain('LAB_NOT_RUNNING');
-  }, 60_000);
+  }, 120_000);
 
   test('state survives a restart: the same certificate, password and objects', async () => {
     const first = resultOf((await runCli(['lab', 'up', '--dir', dir, '--port', '0', '--accel', 'tcg', '--json'])).stdout);
@@ -88,7 +88,7 @@ describe('ingot lab', () => {
     const session2 = (await rpc(second.url, 'session.login_with_password', ['root', password])).body.result;
     expect((await rpc(second.url, 'VM.get_name_label', [session2, clone])).body.result).toBe('survivor');
     await runCli(['lab', 'down', '--dir', dir]);
-  }, 60_000);
+  }, 120_000);
 
   test('--password-file sets the password; a wrong one is refused with SESSION_AUTHENTICATION_FAILED', async () => {
     const other = await mkdtemp(join(tmpdir(), 'ingot-lab-cli-pw-'));
@@ -104,9 +104,9 @@ describe('ingot lab', () => {
     } finally {
       await rm(other, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 
-  test('a bad subcommand or --accel value is a usage error (exit 2)', async () => {
+  test('a bad subcommand or --accel value is a usage error (exit 2)', { timeout: 60_000 }, async () => {
     expect((await runCli(['lab', 'frob', '--dir', dir])).status).toBe(2);
     const bad = await runCli(['lab', 'serve', '--dir', dir, '--accel', 'xen']);
     expect(bad.status).toBe(2);
