@@ -103,6 +103,19 @@ export function mergeUserData(recipe: string | CloudConfig | undefined, access: 
       config[key] = [...modules, ...missing];
     }
   }
+  if (config.power_state !== undefined) {
+    warn(report, 'power_state is removed for the build: it would power off or reboot the guest while ingot provisions it. Use a reboot step in the recipe instead.');
+    delete config.power_state;
+  }
+
+  // ingot cannot judge file contents; it names the files that could shut its user out.
+  const files = Array.isArray(config.write_files) ? config.write_files : [];
+  for (const file of files) {
+    const path = file !== null && typeof file === 'object' && 'path' in file ? String(file.path) : '';
+    if (/^\/etc\/(ssh\/sshd_config|sudoers)/.test(path)) {
+      warn(report, `write_files writes ${path}; if it restricts SSH logins or sudo, ingot's build user "${access.user}" is locked out and the build fails.`);
+    }
+  }
   return config;
 }
 

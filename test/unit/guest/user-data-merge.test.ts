@@ -74,6 +74,20 @@ describe('user-data merge', () => {
     expect((config.users as unknown[]).filter((u) => typeof u === 'object' && (u as { name: string }).name === 'ingot-build')).toEqual([buildUser]);
   });
 
+  it('removes power_state, which would shut the build VM down under ingot, with a warning', () => {
+    const { config, warnings } = merge({ power_state: { mode: 'poweroff', delay: 'now' }, runcmd: ['true'] });
+    expect(config.power_state).toBeUndefined();
+    expect(config.runcmd).toEqual(['true']);
+    expect(warnings).toEqual([expect.stringMatching(/power_state is removed/)]);
+  });
+
+  it('warns, without changing them, about write_files that rewrite sshd or sudo configuration', () => {
+    const files = [{ path: '/etc/ssh/sshd_config.d/10-hardening.conf', content: 'AllowUsers admin\n' }, { path: '/etc/motd', content: 'hi' }];
+    const { config, warnings } = merge({ write_files: files });
+    expect(config.write_files).toEqual(files);
+    expect(warnings).toEqual([expect.stringMatching(/write_files writes \/etc\/ssh\/sshd_config\.d\/10-hardening\.conf/)]);
+  });
+
   it('appends the missing access modules to a recipe\'s module list, keeping its own', () => {
     expect(merge({ cloud_init_modules: ['seed_random', ['users-groups', 'always']] }).config.cloud_init_modules).toEqual(['seed_random', ['users-groups', 'always'], 'ssh']);
   });
