@@ -87,6 +87,16 @@ describe('waitForGuest', () => {
     session.close();
   });
 
+  it('retries when the connection dies right after the login, before cloud-init status could start', async () => {
+    guest.dropAfterLogin(2);
+    const before = guest.logins;
+    const events: IngotEvent[] = [];
+    const session = await waitForGuest({ ...options(), backoff: { initialMs: 20, maxMs: 50 }, deadlineMs: 15_000, report: (e) => events.push(e) });
+    expect(guest.logins - before).toBe(3);
+    expect(events.filter((e) => e.event === 'log' && /ssh: attempt \d+ .*connection dropped/.test(e.message))).toHaveLength(2);
+    session.close();
+  });
+
   it('fails at once on a host key mismatch, without retrying', async () => {
     const before = guest.logins;
     const started = Date.now();

@@ -45,6 +45,8 @@ export interface SshFixture {
   hangBanners(n: number): void;
   /** The next n TCP connections are reset at once: sshd restarting. */
   resetConnections(n: number): void;
+  /** The next n logins succeed and then the connection is dropped at once. */
+  dropAfterLogin(n: number): void;
   /** Ignore SSH signal requests from now on, as sshd does for root logins. */
   refuseSignals(refuse: boolean): void;
   /** What `cloud-init status --wait --long` answers; `dropFirst` drops the connection of the first n calls. */
@@ -69,6 +71,7 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
   let cloudInitDrops = 0;
   let down = false;
   let signalsRefused = false;
+  let dropsAfterLogin = 0;
   const connections = new Set<Connection>();
   const children = new Set<ChildProcess>();
   const fixture = {} as SshFixture;
@@ -93,6 +96,11 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     });
     client.on('ready', () => {
       fixture.logins += 1;
+      if (dropsAfterLogin > 0) {
+        dropsAfterLogin -= 1;
+        client.end(); // sshd restarted right after accepting the login (lab: "No response from server")
+        return;
+      }
       client.on('tcpip', (accept, reject, info) => {
         const upstream = tcpConnect(info.destPort, info.destIP);
         upstream.once('error', () => reject());
@@ -212,6 +220,7 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     hangBanners: (n: number) => void (hang = n),
     resetConnections: (n: number) => void (reset = n),
     refuseSignals: (refuse: boolean) => void (signalsRefused = refuse),
+    dropAfterLogin: (n: number) => void (dropsAfterLogin = n),
     cloudInit: async (answer: { exit?: number; output?: string; dropFirst?: number }) => {
       cloudInitDrops = answer.dropFirst ?? 0;
       await setCloudInit(answer.exit ?? 0, answer.output ?? 'status: done');
