@@ -112,6 +112,9 @@ describe('a build cycle through xen-api', () => {
     const net = xapi.objects.all[Object.keys(xapi.objects.all).find((id) => xapi.objects.all[id].$type === 'network') as string];
     await xapi.call('network.add_to_other_config', net.$ref, 'watched', 'yes');
     await until('the event', () => (xapi.getObjectByRef(net.$ref).other_config.watched === 'yes' ? true : undefined));
+    // barrier() round-trips a pool.other_config key through events (xapi.md §1.8).
+    await xapi.barrier(); // resolves only once the added key came back as an event
+    await until('the barrier key to be removed', () => (Object.keys(xapi.pool.other_config).some((k) => k.startsWith('xo:barrier')) ? undefined : true));
   });
 
   test('raw import: VDI.create, then putResource into /import_raw_vdi/ resolves with the VDI ref; the SR stays thin', async () => {
