@@ -127,6 +127,25 @@ describe('PUT /import_raw_vdi', () => {
     }
   });
 
+  test('task.cancel during an upload ends the task cancelled with TASK_CANCELLED [task]', async () => {
+    const vdi = await newVdi(4 * MiB);
+    const task = await call<string>(lab, 'task.create', session, 'upload', '');
+    const url = new URL('/import_raw_vdi', lab.url);
+    for (const [k, v] of Object.entries({ session_id: session, task_id: task, vdi })) url.searchParams.set(k, v);
+    const done = new Promise<number>((resolve, reject) => {
+      const req = request(url, { method: 'PUT', headers: { 'content-length': String(2 * MiB) }, ca: lab.certificate?.cert }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write(randomBytes(MiB));
+      // The rest goes only once the cancel is recorded, so the handler meets it at its next check point.
+      void call(lab, 'task.cancel', session, task).then(() => req.end(randomBytes(MiB)));
+    });
+    expect(await done).toBe(200);
+    expect(await settled(task)).toMatchObject({ status: 'cancelled', error_info: ['TASK_CANCELLED', task] });
+  });
+
   test('a thin SR that fills up fails the upload with SR_BACKEND_FAILURE_44', async () => {
     const vdi = await newVdi(64 * MiB); // thin SRs over-commit: the create succeeds
     const task = await call<string>(lab, 'task.create', session, 'upload', '');

@@ -80,6 +80,9 @@ describe('connection', () => {
   });
 
   test('a login on the pool member is redirected by HOST_IS_SLAVE to the coordinator', async () => {
+    const { post } = await import('../../support/lab/lab.js');
+    const raw = await post({ ...lab, url: lab.memberUrl as string }, '/jsonrpc', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'session.login_with_password', params: [USER, PASSWORD] }), 'application/json');
+    expect(JSON.parse(raw.body)).toEqual({ jsonrpc: '2.0', error: { code: 1, message: 'HOST_IS_SLAVE', data: ['127.0.0.1'] }, id: 1 });
     const viaMember: Xapi = createClient({ url: lab.memberUrl as string, auth: { user: USER, password: PASSWORD }, watchEvents: false });
     await viaMember.connect();
     expect(viaMember.pool.$ref).toBe(lab.lab.poolRef);
