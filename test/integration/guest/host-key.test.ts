@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { createBuildCredentials } from '../../../src/guest/seed/access.js';
 import { fingerprint, generateBuildKey, generateHostKey, hostVerifier, publicKeyBlob, type KeyPair } from '../../../src/guest/seed/keys.js';
 import { Redactor } from '../../../src/redact.js';
+import { mergeUserData, renderCloudConfig } from '../../../src/guest/seed/user-data.js';
+import { silent } from '../../../src/cli/events.js';
 
 const servers: ssh2.Server[] = [];
 afterEach(async () => {
@@ -84,6 +86,13 @@ describe('the generated guest host key', () => {
     expect(creds.verifyHost(publicKeyBlob(creds.hostKey.publicKey))).toBe(true);
     expect(creds.verifyHost(publicKeyBlob(host.publicKey))).toBe(false);
     expect(await connect(await serve(creds.hostKey, creds.buildKey), creds.buildKey, creds.hostKey)).toBe('ready');
+  });
+
+  it('stays masked inside the rendered user-data (indented YAML block), should anyone print it', () => {
+    const doc = renderCloudConfig(mergeUserData(undefined, { user: 'ingot-build', buildPublicKey: build.publicKey, hostKey: host }, silent));
+    const shown = redactor.text(doc);
+    for (const line of host.privateKey.split('\n').slice(1, -2)) expect(shown).not.toContain(line);
+    expect(shown).toContain(host.publicKey);
   });
 
   it('refuses a mangled public key line with SEED_INVALID', () => {
