@@ -29,22 +29,37 @@ export async function writeVhdFile(source: RawSource, out: FileHandle, opts: Wri
   const firstBlock = planLayout(source.size, () => false).firstBlockOffset;
   const hash = opts.deterministic && opts.uuid === undefined ? createHash('sha256').update(digestPreamble(source.size)) : undefined;
   const index = Buffer.alloc(8);
-  const buf = Buffer.allocUnsafeSlow(BITMAP_SIZE + BLOCK_SIZE);
-  buf.fill(0xff, 0, BITMAP_SIZE);
-  const data = buf.subarray(BITMAP_SIZE);
+  // Two buffers (bitmap + data each): the write of one block overlaps the read of the next.
+  const buffers = [0, 1].map(() => {
+    const b = Buffer.allocUnsafeSlow(BITMAP_SIZE + BLOCK_SIZE);
+    b.fill(0xff, 0, BITMAP_SIZE);
+    return b;
+  });
+  let turn = 0;
+  let writing = -1; // index of the buffer an unfinished write still reads from
+  const nextBuffer = (): Buffer => (buffers[(turn = writing === 0 ? 1 : 0)] as Buffer).subarray(BITMAP_SIZE);
   const want = source.kind === 'random' && source.mayHaveData ? source.mayHaveData : () => true;
   const tick = byteProgress(report, 'convert', source.size);
   let position = firstBlock;
+  let pending: Promise<void> = Promise.resolve();
   await wrapShort(
     (async () => {
-      for await (const i of readBlocks(source, want, () => data)) {
-        opts.signal?.throwIfAborted();
-        tick(Math.min(source.size, (i + 1) * BLOCK_SIZE));
-        if (data.equals(ZERO_BLOCK)) continue;
-        setBit(alloc, i);
-        hash?.update(digestBlockIndex(index, i)).update(data);
-        await writeAll(out, buf, position);
-        position += buf.length;
+      try {
+        for await (const i of readBlocks(source, want, nextBuffer)) {
+          opts.signal?.throwIfAborted();
+          tick(Math.min(source.size, (i + 1) * BLOCK_SIZE));
+          const buf = buffers[turn] as Buffer;
+          if (buf.subarray(BITMAP_SIZE).equals(ZERO_BLOCK)) continue;
+          setBit(alloc, i);
+          hash?.update(digestBlockIndex(index, i)).update(buf.subarray(BITMAP_SIZE));
+          // The previous write must finish before its buffer is refilled (next iteration's read).
+          await pending;
+          writing = turn;
+          pending = writeAll(out, buf, position);
+          position += buf.length;
+        }
+      } finally {
+        await pending;
       }
     })(),
   );
