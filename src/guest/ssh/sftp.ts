@@ -58,6 +58,8 @@ export interface TreeModes {
   /** Mode for every uploaded file; default: the local file's permission bits. */
   fileMode?: number;
   dirMode: number;
+  /** Stops the transfer of the current file (its streams are destroyed). */
+  signal?: AbortSignal;
 }
 
 /** Uploads a local file to `remote`, or a local directory's contents into `remote` (created). Returns files sent. */
@@ -78,7 +80,7 @@ export async function uploadTree(sftp: SFTPWrapper, local: string, remote: strin
     return count;
   }
   const mode = modes.fileMode ?? info.mode & 0o7777;
-  await pipeline(createReadStream(local), sftp.createWriteStream(remote, { mode })).catch((error: unknown) => {
+  await pipeline(createReadStream(local), sftp.createWriteStream(remote, { mode }), { signal: modes.signal }).catch((error: unknown) => {
     throw new IngotError('GUEST_COMMAND_FAILED', `SFTP upload of ${local} to ${remote} failed: ${error instanceof Error ? error.message : String(error)}.`, {
       cause: error,
       hint: 'Check that the destination directory is writable by the build user, or upload with sudo (the default).',

@@ -130,6 +130,20 @@ describe('upload steps', () => {
     expect((await stat(dest)).mode & 0o7777).toBe(0o755);
   });
 
+  it('stops a transfer that outlives its timeout, and Ctrl-C stops one too', async () => {
+    const big = join(local, 'big.bin');
+    await writeFile(big, Buffer.alloc(64 * 1024 * 1024, 7));
+    const started = Date.now();
+    const { error } = await run([{ kind: 'upload', label: 'big', source: big, destination: join(guest.root, 'big.bin'), timeoutSec: 0.2 }]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((error as IngotError).code).toBe('STEP_TIMEOUT');
+    expect((error as IngotError).message).toMatch(/^Step 1 "big" \(upload\) timed out after 0\.2 s while uploading .*big\.bin; the transfer was stopped\.$/);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const aborted = await runSteps(link, [{ kind: 'upload', source: big, destination: join(guest.root, 'big2.bin') }], { signal: controller.signal }).catch((e: unknown) => e);
+    expect((aborted as IngotError).code).toBe('INTERRUPTED');
+  });
+
   it('refuses a relative destination', async () => {
     const { error } = await run([{ kind: 'upload', source: local, destination: 'etc/app' }]);
     expect((error as IngotError).code).toBe('STEP_INVALID');

@@ -39,6 +39,8 @@ export interface UploadStep extends StepBase, RunsAs {
   dirMode?: number;
   /** `user[:group]` for everything uploaded (needs sudo; default root:root with sudo, the build user without). */
   owner?: string;
+  /** Bound for the transfer (Ctrl-C always stops it). */
+  timeoutSec?: number;
 }
 
 export interface RebootStep extends StepBase {

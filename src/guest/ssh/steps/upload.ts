@@ -4,11 +4,12 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { IngotError } from '../../../errors/index.js';
+import { interrupted } from '../connect.js';
 import { execInGuest } from '../exec.js';
 import { mkdirp, openSftp, uploadTree } from '../sftp.js';
 import { shQuote, tempPath, withCleanup } from './command.js';
 import type { StepContext } from './context.js';
-import { commandOutcome } from './outcome.js';
+import { commandOutcome, stepName } from './outcome.js';
 import type { StepResult, UploadStep } from './types.js';
 
 const OWNER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
@@ -38,25 +39,56 @@ export async function runUpload(ctx: StepContext, step: UploadStep): Promise<Ste
   const session = ctx.link.session;
   const sftp = await openSftp(session);
   const sudo = step.sudo ?? true;
-  let files: number;
+  let files = 0;
   let stage: string | undefined;
+  // Ctrl-C or the step's timeout end the SFTP session; the pending writes then fail and we say why.
+  let stopped: 'timeout' | 'abort' | undefined;
+  const halt = new AbortController();
+  // SFTP requests still in flight when the session ends may never call back: race them.
+  const haltedPromise = new Promise<never>((_resolve, reject) => {
+    halt.signal.addEventListener('abort', () => reject(new Error('transfer stopped')), { once: true });
+  });
+  haltedPromise.catch(() => undefined); // observed through the race below
+  const stopTransfer = (why: 'timeout' | 'abort'): void => {
+    stopped ??= why;
+    halt.abort();
+    sftp.end();
+  };
+  const timer = step.timeoutSec === undefined ? undefined : setTimeout(() => stopTransfer('timeout'), step.timeoutSec * 1000);
+  const onAbort = (): void => stopTransfer('abort');
+  ctx.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (!sudo) {
-      const parent = info.isDirectory() ? step.destination : posix.dirname(step.destination);
-      await mkdirp(sftp, parent, modes.dirMode);
-      files = await uploadTree(sftp, step.source, step.destination, modes);
-    } else {
+    if (ctx.signal?.aborted) stopTransfer('abort');
+    const transfer = async (): Promise<number> => {
+      const treeModes = { ...modes, signal: halt.signal };
+      if (!sudo) {
+        await mkdirp(sftp, info.isDirectory() ? step.destination : posix.dirname(step.destination), modes.dirMode);
+        return uploadTree(sftp, step.source, step.destination, treeModes);
+      }
       stage = tempPath('upload');
-      await new Promise<void>((resolve, reject) => sftp.mkdir(stage as string, { mode: 0o700 }, (error) => (error ? reject(error) : resolve())));
-      files = await uploadTree(sftp, step.source, `${stage}/payload`, modes);
-    }
+      await mkdirp(sftp, stage, 0o700);
+      return uploadTree(sftp, step.source, `${stage}/payload`, treeModes);
+    };
+    const work = transfer();
+    work.catch(() => undefined); // when the race is lost, its late failure is expected
+    files = await Promise.race([work, haltedPromise]);
   } catch (error) {
     // Do not leave a half-staged tree in the guest's /tmp; if that fails too, the upload error is the one to show.
-    if (stage !== undefined) await execInGuest(session, `rm -rf ${shQuote(stage)}`, { timeoutMs: 30_000 }).catch(() => undefined);
+    if (stage !== undefined) await execInGuest(session, `rm -rf ${shQuote(stage)}`, { timeoutMs: 5_000 }).catch(() => undefined);
+    if (stopped === 'abort') throw interrupted(`uploading ${step.source} to ${session.target} (the transfer was stopped)`);
+    if (stopped === 'timeout') {
+      throw new IngotError('STEP_TIMEOUT', `${stepName(ctx, 'upload')} timed out after ${step.timeoutSec} s while uploading ${step.source}; the transfer was stopped.`, {
+        hint: 'Raise the step\'s timeout, or upload less (an archive unpacked by a shell step moves many small files faster).',
+        details: { step: ctx.index + 1, label: ctx.label, kind: 'upload' },
+      });
+    }
     throw error;
   } finally {
+    clearTimeout(timer);
+    ctx.signal?.removeEventListener('abort', onAbort);
     sftp.end();
   }
+  if (stopped === 'abort') throw interrupted(`uploading ${step.source} to ${session.target}`);
   const summary = `${files} file(s) to ${step.destination}`;
   ctx.report?.({ event: 'log', level: 'info', message: `[${ctx.label}] uploaded ${summary}` });
   if (stage === undefined) {
