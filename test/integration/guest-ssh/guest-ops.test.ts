@@ -40,6 +40,14 @@ describe('reboot step', () => {
     expect(results[2]?.lastLines).toEqual([after]);
     expect(events.some((e) => e.event === 'log' && e.message === '[reboot 2] connection dropped; waiting for the guest to come back')).toBe(true);
   });
+
+  it('fails when the guest comes back with the same boot id (it did not reboot)', async () => {
+    guest.fakeReboots(1);
+    const before = await guest.bootId();
+    const error = (await runSteps(link, [{ kind: 'reboot', label: 'kernel' }]).catch((e: unknown) => e)) as IngotError;
+    expect(error.code).toBe('GUEST_REBOOT_FAILED');
+    expect(error.message).toBe(`Step 1 "kernel" (reboot): the guest answered again but its boot id is unchanged (${before}), so it did not reboot.`);
+  });
 });
 
 describe('helpers', () => {

@@ -45,6 +45,8 @@ export interface SshFixture {
   hangBanners(n: number): void;
   /** The next n TCP connections are reset at once: sshd restarting. */
   resetConnections(n: number): void;
+  /** The next n reboots only drop the connections and come back with the same boot id. */
+  fakeReboots(n: number): void;
   /** The next n logins succeed and then the connection is dropped at once. */
   dropAfterLogin(n: number): void;
   /** Ignore SSH signal requests from now on, as sshd does for root logins. */
@@ -72,6 +74,7 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
   let down = false;
   let signalsRefused = false;
   let dropsAfterLogin = 0;
+  let fakeReboots = 0;
   const connections = new Set<Connection>();
   const children = new Set<ChildProcess>();
   const fixture = {} as SshFixture;
@@ -177,6 +180,11 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
         for (const c of connections) c.end();
         if (action === 'reboot') {
           setTimeout(() => {
+            if (fakeReboots > 0) {
+              fakeReboots -= 1; // only sshd restarted: same boot
+              down = false;
+              return;
+            }
             void writeFile(join(root, 'boot_id'), `${randomUUID()}\n`).then(() => (down = false));
           }, opts.rebootDownMs ?? 300);
         }
@@ -221,6 +229,7 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     resetConnections: (n: number) => void (reset = n),
     refuseSignals: (refuse: boolean) => void (signalsRefused = refuse),
     dropAfterLogin: (n: number) => void (dropsAfterLogin = n),
+    fakeReboots: (n: number) => void (fakeReboots = n),
     cloudInit: async (answer: { exit?: number; output?: string; dropFirst?: number }) => {
       cloudInitDrops = answer.dropFirst ?? 0;
       await setCloudInit(answer.exit ?? 0, answer.output ?? 'status: done');
