@@ -4,7 +4,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isIngotError } from '../../../src/errors/index.js';
-import { convertToVhd, openRawFile, prepareVhd } from '../../../src/vhd/index.js';
+import { convertToVhd, openRawFile, prepareVhd, vhdStreamFromFile } from '../../../src/vhd/index.js';
 import { decodeFooter } from '../../../src/vhd/footer.js';
 import { decodeHeader } from '../../../src/vhd/header.js';
 import { vhdOf } from '../../support/vhd/base.js';
@@ -111,6 +111,16 @@ describe('sources', () => {
     await convertToVhd(path, join(dir.dir, 'one-pass.vhd'), { deterministic: true, sourceDateEpoch: 1_700_000_000 });
     expect((await readFile(join(dir.dir, 'one-pass.vhd'))).equals(await vhdOf(raw))).toBe(true);
     expect(await readdir(dir.dir)).not.toContain('one-pass.vhd.partial');
+  });
+
+  it('vhdStreamFromFile streams exactly `length` bytes, the same as convertToVhd wrote', async () => {
+    const path = join(dir.dir, 'one-pass.raw');
+    const vhd = await vhdStreamFromFile(path, { deterministic: true, sourceDateEpoch: 1_700_000_000 });
+    const parts: Buffer[] = [];
+    for await (const p of vhd.stream) parts.push(p as Buffer);
+    const bytes = Buffer.concat(parts);
+    expect(bytes.length).toBe(vhd.length);
+    expect(bytes.equals(await readFile(join(dir.dir, 'one-pass.vhd')))).toBe(true);
   });
 
   it('fails with VHD_SOURCE_CHANGED when a block scanned as data reads as zeros the second time', async () => {
