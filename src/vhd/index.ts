@@ -6,7 +6,7 @@
 //   vhdStreamFromFile(path, opts, report) → the same, closing the file when the stream ends.
 //   convertToVhd(inPath, outPath, opts, report) → writes OUT.partial, renames to OUT.
 // Reading (VHD → raw):
-//   vhdToRawFile(vhdPath, rawPath, report); vhdStreamToRawFile(body, rawPath, report, length?)
+//   vhdToRawFile(vhdPath, rawPath, report); vhdStreamToRawFile(body, rawPath, report, length?, { existing? })
 //     forward-only, out-of-order blocks handled without spooling, sparse target.
 //   readVhdRaw(path) → AsyncGenerator<Buffer> of the disk bytes in order.
 // Checking:
@@ -15,7 +15,7 @@
 export { convertToVhd, type ConvertResult } from './convert-file.js';
 export { assertVhdImportable, checkVhd, type CheckOptions, type CheckResult } from './checker.js';
 export { RULES, type Finding, type Rule, type RuleId, type Severity } from './rules.js';
-export { vhdToRawFile, vhdStreamToRawFile, type RawResult } from './reader.js';
+export { vhdToRawFile, vhdStreamToRawFile, type RawResult, type StreamReadOptions } from './reader.js';
 export { readVhdRaw } from './raw-stream.js';
 export { openRawFile, type RawSource } from './source.js';
 export { prepareVhd, type PreparedVhd, type WriteOptions } from './writer.js';

@@ -36,21 +36,42 @@ export async function vhdToRawFile(vhdPath: string, rawPath: string, report: Rep
   return vhdStreamToRawFile(createReadStream(vhdPath, { highWaterMark: 1024 * 1024 }), rawPath, report);
 }
 
+export interface StreamReadOptions {
+  /**
+   * Write into an existing file (a VDI) instead of creating one: its size is kept and must be at
+   * least the virtual size, and only data is written — like XAPI's importer, which assumes a
+   * freshly zeroed VDI (vhd.md §3.7). Default: create or truncate `rawPath`, sparse.
+   */
+  existing?: boolean;
+}
+
 /**
  * Writes the disk carried by a VHD byte stream to a sparse raw file. A fixed VHD (no footer copy at
  * offset 0) is copied through and its trailing footer checked. `length` (Content-Length) only
  * improves progress reports.
  */
-export async function vhdStreamToRawFile(stream: AsyncIterable<Uint8Array>, rawPath: string, report: Report = silent, length?: number): Promise<RawResult> {
+export async function vhdStreamToRawFile(stream: AsyncIterable<Uint8Array>, rawPath: string, report: Report = silent, length?: number, opts: StreamReadOptions = {}): Promise<RawResult> {
   const input = new ByteReader(stream);
-  const target = await open(rawPath, 'w+');
+  const target = await open(rawPath, opts.existing ? 'r+' : 'w+');
   try {
+    const capacity = opts.existing ? (await target.stat()).size : Infinity;
     const first = Buffer.alloc(FOOTER_SIZE);
     const got = await input.read(first);
-    if (got === FOOTER_SIZE && first.toString('latin1', 0, 8) === FOOTER_COOKIE) return await dynamic(input, first, target, report, length);
-    return await fixed(input, first.subarray(0, got), target, report, length);
+    const isDynamic = got === FOOTER_SIZE && first.toString('latin1', 0, 8) === FOOTER_COOKIE;
+    const r = isDynamic ? await dynamic(input, first, target, report, capacity, length) : await fixed(input, first.subarray(0, got), target, report, capacity, length);
+    if (!opts.existing) await target.truncate(r.size);
+    return r;
   } finally {
     await target.close();
+  }
+}
+
+function checkCapacity(footer: Footer, capacity: number): void {
+  if (footer.currentSize > capacity) {
+    throw new IngotError('VHD_INVALID', `the VHD's disk is ${footer.currentSize} bytes but the target holds only ${capacity}`, {
+      hint: 'Resize the target (VDI) to at least the VHD\'s virtual size first.',
+      details: { found: capacity, expected: footer.currentSize },
+    });
   }
 }
 
@@ -61,8 +82,9 @@ function checkFooter(buf: Buffer, where: string): Footer {
   return f;
 }
 
-async function dynamic(input: ByteReader, first: Buffer, target: FileHandle, report: Report, length?: number): Promise<RawResult> {
+async function dynamic(input: ByteReader, first: Buffer, target: FileHandle, report: Report, capacity: number, length?: number): Promise<RawResult> {
   const footer = checkFooter(first, 'offset 0');
+  checkCapacity(footer, capacity);
   if (footer.diskType !== DISK_DYNAMIC) throw invalid('has an unsupported disk type', String(footer.diskType), `${DISK_DYNAMIC} (dynamic)`);
   const headerAt = Number(footer.dataOffset);
   if (!(await input.skipTo(headerAt))) throw invalid('ends before its header', `EOF at ${input.position}`, `a header at ${headerAt}`);
@@ -106,40 +128,38 @@ async function dynamic(input: ByteReader, first: Buffer, target: FileHandle, rep
   }
   const tail = await input.tail(FOOTER_SIZE);
   if (tail.length < FOOTER_SIZE || !tail.equals(first)) throw invalid('trailing footer differs from the copy at offset 0', tail.length < FOOTER_SIZE ? 'a truncated file' : 'different bytes', 'byte-identical footers');
-  await target.truncate(footer.currentSize);
   tick(length ?? footer.currentSize);
   return { size: footer.currentSize, footer, dataBytes };
 }
 
-async function fixed(input: ByteReader, first: Buffer, target: FileHandle, report: Report, length?: number): Promise<RawResult> {
-  // Copy everything, skipping zero chunks; the footer lands in the file and is cut off at the end.
+async function fixed(input: ByteReader, first: Buffer, target: FileHandle, report: Report, capacity: number, length?: number): Promise<RawResult> {
+  // Copy everything but the last 512 bytes (held back: they are the footer), skipping zero chunks.
   const chunk = Buffer.alloc(1024 * 1024);
-  const zero = Buffer.alloc(chunk.length);
+  const zero = Buffer.alloc(chunk.length + FOOTER_SIZE);
+  let carry = Buffer.from(first);
   let total = 0;
   let dataBytes = 0;
   const tick = byteProgress(report, 'read', length ?? 0);
-  const write = async (b: Buffer): Promise<void> => {
-    if (!b.equals(zero.subarray(0, b.length))) {
-      await writeAll(target, b, total);
-      dataBytes += b.length;
-    }
-    total += b.length;
-    if (length !== undefined) tick(total);
-  };
-  await write(first);
   for (;;) {
     const n = await input.read(chunk);
     if (n === 0) break;
-    await write(chunk.subarray(0, n));
+    const all = Buffer.concat([carry, chunk.subarray(0, n)]);
+    const out = all.subarray(0, Math.max(0, all.length - FOOTER_SIZE));
+    carry = Buffer.from(all.subarray(out.length));
+    if (total + out.length > capacity) throw invalid('fixed disk is larger than the target', `more than ${capacity} bytes`, `<= ${capacity}`);
+    if (out.length > 0 && !out.equals(zero.subarray(0, out.length))) {
+      await writeAll(target, out, total);
+      dataBytes += out.length;
+    }
+    total += out.length;
+    if (length !== undefined) tick(total + carry.length);
   }
-  if (total < FOOTER_SIZE) throw invalid('is too short', `${total} bytes`, 'at least one 512-byte footer');
-  const fbuf = Buffer.alloc(FOOTER_SIZE);
-  await target.read(fbuf, 0, FOOTER_SIZE, total - FOOTER_SIZE);
-  const footer = checkFooter(fbuf, `end of file (${total - FOOTER_SIZE})`);
+  if (carry.length < FOOTER_SIZE) throw invalid('is too short', `${total + carry.length} bytes`, 'at least one 512-byte footer');
+  const footer = checkFooter(carry, `end of file (${total})`);
   if (footer.diskType !== DISK_FIXED) throw invalid('has no footer copy at offset 0, so it must be fixed', `disk type ${footer.diskType}`, `${DISK_FIXED} (fixed)`);
-  if (footer.currentSize !== total - FOOTER_SIZE) throw invalid('fixed disk size does not match its file size', `${total - FOOTER_SIZE} data bytes`, `${footer.currentSize} (current_size)`);
-  await target.truncate(footer.currentSize);
-  return { size: footer.currentSize, footer, dataBytes: Math.min(dataBytes, footer.currentSize) };
+  if (footer.currentSize !== total) throw invalid('fixed disk size does not match its file size', `${total} data bytes`, `${footer.currentSize} (current_size)`);
+  checkCapacity(footer, capacity);
+  return { size: footer.currentSize, footer, dataBytes };
 }
 
 async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {

@@ -88,6 +88,20 @@ describe('vhdStreamToRawFile', () => {
     expect((await readFile(out)).equals(expected)).toBe(true);
   });
 
+  it('writes into an existing, larger target (a VDI) without shrinking it, and refuses a smaller one', async () => {
+    const vdi = join(dir.dir, 'vdi.raw');
+    await writeFile(vdi, Buffer.alloc(16 * MIB));
+    await vhdStreamToRawFile(chunks(vhd, [1 << 20]), vdi, undefined, undefined, { existing: true });
+    const got = await readFile(vdi);
+    expect(got.length).toBe(16 * MIB);
+    expect(got.subarray(0, 8 * MIB).equals(padded())).toBe(true);
+    const small = join(dir.dir, 'small.raw');
+    await writeFile(small, Buffer.alloc(4 * MIB));
+    const error = await vhdStreamToRawFile(chunks(vhd, [1 << 20]), small, undefined, undefined, { existing: true }).catch((e: unknown) => e);
+    expect(isIngotError(error) && error.code).toBe('VHD_INVALID');
+    expect((await readFile(small)).length).toBe(4 * MIB);
+  });
+
   it('rejects overlapping blocks with VHD_INVALID', async () => {
     const v = Buffer.from(vhd);
     v.writeUInt32BE(v.readUInt32BE(1536), 1536 + 8);
