@@ -79,17 +79,20 @@ export function sshExec(target: SshTarget, command: string, timeoutMs: number, c
  */
 export async function sshRetry(target: SshTarget, command: string, connectMs: number, deadline: number): Promise<ExecResult & { attempts: number }> {
   let attempts = 0;
-  let last: unknown;
+  const seen = new Map<string, number>(); // distinct failures, for the final error
   while (Date.now() < deadline) {
     attempts++;
+    let failure: string;
     try {
       const result = await sshExec(target, command, Math.max(1_000, deadline - Date.now()), connectMs);
       if (result.code === 0) return { ...result, attempts };
-      last = new Error(`"${command}" exited ${result.code}: ${result.stderr || result.stdout}`);
+      failure = `exit ${result.code}: ${(result.stderr || result.stdout).trim().slice(0, 200)}`;
     } catch (err) {
-      last = err;
+      failure = (err as Error).message;
     }
+    seen.set(failure, (seen.get(failure) ?? 0) + 1);
     await sleep(2_000);
   }
-  throw new Error(`ssh ${target.host}: "${command}" did not succeed before the deadline (${attempts} attempts)`, { cause: last });
+  const summary = [...seen].map(([f, n]) => `${n}x ${f}`).join('; ');
+  throw new Error(`ssh ${target.host}: "${command}" did not succeed before the deadline (${attempts} attempts: ${summary})`);
 }
