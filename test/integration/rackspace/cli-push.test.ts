@@ -2,7 +2,7 @@
 // the image id comes out, the manifest supplies what flags omit and records the result, a bad VHD
 // is refused before any request, and the API key, password and token never reach any output.
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_API_KEY, TEST_PASSWORD, TEST_USER } from '../../support/rackspace/emulator.js';
@@ -38,7 +38,7 @@ const resultOf = (r: CliResult): { imageId: string; kind: string; segments: numb
   return line.data;
 };
 
-describe('ingot push (CLI)', () => {
+describe('ingot push (CLI)', { timeout: 60_000 }, () => {
   it('pushes a VHD made by ingot convert as an SLO and prints the image id in --json', async () => {
     const r = await runCli(['push', vhd, '--name', 'golden', '--ssh-user', 'debian', '--segment-size', '1M', '--poll-interval', '0.05', '--container', 'cli', '--metadata', 'os_distro=debian', '--json', '--verbose'], { env: env() });
     expect(r.status, r.stderr).toBe(0);
@@ -61,6 +61,7 @@ describe('ingot push (CLI)', () => {
     expect(h.emu.images.images.get(written.push.result.imageId)).toMatchObject({ name: 'from-manifest', ssh_user: 'ubuntu', build: '7' });
     expect(written.readiness).toEqual({ target: 'rackspace', ssh_user: 'ubuntu' });
     expectNoSecret(r);
+    await rm(manifest); // the other tests push without one
   });
 
   it('keeps secrets out of errors: a rejected import with a password from a file, text and --json', async () => {
@@ -96,6 +97,18 @@ describe('ingot push (CLI)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(resultOf(r)).toMatchObject({ segments: 5, kept: 3, uploaded: 2 });
     expect(sent().slice(4)).toEqual(['00000003', '00000004']);
+  }, 90_000);
+
+  it('prints the plan with --dry-run and makes no request', async () => {
+    const before = h.emu.identity.log.length + h.emu.proxy.log.length + h.emu.images.log.length;
+    const r = await runCli(['push', vhd, '--name', 'plan', '--ssh-user', 'debian', '--segment-size', '1M', '--dry-run', '--json'], { env: env() });
+    expect(r.status, r.stderr).toBe(0);
+    const data = resultOf(r) as unknown as { dryRun: boolean; upload: string; importTask: unknown };
+    expect(data.dryRun).toBe(true);
+    expect(data.upload).toMatch(/^SLO: 5 segments of 1048576 bytes into ingot-images_segments, 4 at a time$/);
+    expect(data.importTask).toEqual({ type: 'import', input: { image_properties: { name: 'plan' }, import_from: 'ingot-images/golden.vhd' } });
+    expect(h.emu.identity.log.length + h.emu.proxy.log.length + h.emu.images.log.length).toBe(before);
+    expectNoSecret(r);
   });
 
   it('says clearly that a wrong API key was refused, exit 3, without echoing it', async () => {

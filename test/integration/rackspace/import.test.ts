@@ -27,7 +27,7 @@ async function rejected(opts: FixtureOptions, on = h, retries396 = 0): Promise<I
   return error;
 }
 
-describe('Cloud Images import', () => {
+describe('Cloud Images import', { timeout: 60_000 }, () => {
   it('imports the uploaded VHD, reports the image id and sets the three keys plus extras', async () => {
     await writeVhd(join(h.dir, 'disk.vhd'), { dataSize: 256 * 1024 });
     const { result } = await h.push({ container: 'imports', extraMetadata: { os_distro: 'debian' } });
@@ -60,6 +60,28 @@ describe('Cloud Images import', () => {
     expect(events.some((e) => e.event === 'log' && e.level === 'warn' && /code 396/.test(e.message))).toBe(true);
   });
 
+  it('waits out Images rate limiting (413 with Retry-After) on the task POST', async () => {
+    await writeVhd(join(h.dir, 'disk.vhd'), { dataSize: 64 * 1024 });
+    h.emu.images.faults.push({ method: 'POST', path: /^\/v2\/tasks$/, status: 413, times: 1, headers: { 'Retry-After': '1' }, body: { overLimit: { code: 413, message: 'Over Limit' } } });
+    const before = h.emu.images.log.filter((r) => r.method === 'POST').length;
+    const { result } = await h.push({ container: 'limited' });
+    expect(h.emu.images.images.has(result.imageId)).toBe(true);
+    expect(h.emu.images.log.filter((r) => r.method === 'POST').length - before).toBe(2);
+  });
+
+  it('stops waiting after the import timeout and says the task keeps running', async () => {
+    const slow = await harness({ processingPolls: 1_000_000 });
+    try {
+      await writeVhd(join(slow.dir, 'disk.vhd'), { dataSize: 64 * 1024 });
+      const error = await slow.push({ importTimeoutMs: 300 }).catch((e: unknown) => e);
+      expect(isIngotError(error) && error.code).toBe('RAX_IMPORT_TIMEOUT');
+      expect((error as IngotError).message).toMatch(/still processing after 0 s/);
+      expect((error as IngotError).hint).toMatch(/keeps running at Rackspace/);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('gives up on a VHD that keeps failing with 396 after the bounded retries, with what to fix', async () => {
     const error = await rejected({ dataSize: 64 * 1024, badCookie: true }, h, 2);
     expect(error.code).toBe('RAX_IMPORT_REJECTED');
@@ -85,7 +107,7 @@ describe('Cloud Images import', () => {
   });
 });
 
-describe('image metadata', () => {
+describe('image metadata', { timeout: 60_000 }, () => {
   it('falls back to the Images PATCH when the Cloud Servers call fails, replacing keys the image already has', async () => {
     await writeVhd(join(h.dir, 'disk.vhd'), { dataSize: 64 * 1024 });
     h.emu.images.computeFaults.push({ method: 'POST', path: /\/metadata$/, status: 404, times: 1 });

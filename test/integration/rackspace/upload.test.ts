@@ -21,7 +21,7 @@ afterAll(async () => h?.close());
 
 const segmentPuts = (container: string) => h.emu.proxy.log.filter((r) => r.method === 'PUT' && r.path.includes(`/${container}_segments/`));
 
-describe('Cloud Files upload', () => {
+describe('Cloud Files upload', { timeout: 60_000 }, () => {
   it('sends a VHD that fits one segment as one PUT, and Swift holds the same bytes', async () => {
     const bytes = await writeVhd(join(h.dir, 'disk.vhd'), { dataSize: 512 * 1024 });
     const { result } = await h.push({ container: 'single' });
