@@ -1,0 +1,105 @@
+// The main job end to end: `ingot build` through the real CLI against the lab host whose VM is a
+// real QEMU guest booted from the imported disk with ingot's own NoCloud seed. One boot.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQemuHypervisor } from '../../../src/lab/qemu/index.js';
+import { vhdToRawFile } from '../../../src/vhd/index.js';
+import { ensureGuestImage } from '../../support/guest/image.js';
+import { PASSWORD, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
+import { runCli } from '../../support/run-cli.js';
+
+const GiB = 1024 ** 3;
+let lab: TestLab;
+let dir: string;
+let env: Record<string, string>;
+let build: { status: number; stdout: string; stderr: string };
+
+beforeAll(async () => {
+  const image = await ensureGuestImage();
+  lab = await startTestLab({ hypervisor: await createQemuHypervisor({ accel: 'auto' }) });
+  dir = await mkdtemp(join(tmpdir(), 'ingot-e2e-build-'));
+  await writeFile(join(dir, 'password'), PASSWORD);
+  await writeFile(join(dir, 'recipe.yaml'), [
+    'name: e2e-demo',
+    'source:',
+    '  image:',
+    `    path: ${image.raw}`,
+    'vm:',
+    '  template: Debian Bookworm 12',
+    '  memory: 1GiB',
+    '  disk: 3GiB',
+    'cloud_init:',
+    '  user_data:',
+    '    write_files:',
+    '      - path: /etc/ingot-from-user-data',
+    '        content: "seeded\\n"',
+    'provision:',
+    '  - shell: |',
+    '      echo "built by ingot" > /etc/ingot-marker',
+    '      test "$(cat /etc/ingot-from-user-data)" = seeded',
+    'readiness:',
+    '  target: none',
+    'output:',
+    '  directory: out',
+    '',
+  ].join('\n'));
+  env = { HOME: dir, INGOT_XAPI_URL: lab.url, INGOT_XAPI_USERNAME: USER, INGOT_XAPI_PASSWORD_FILE: join(dir, 'password'), INGOT_XAPI_FINGERPRINT: lab.fingerprint!, SOURCE_DATE_EPOCH: '1700000000' };
+  build = await runCli(['build', join(dir, 'recipe.yaml')], { env, timeout: 25 * 60_000 });
+}, 40 * 60_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe('ingot build on the lab host with a real guest', () => {
+  it('succeeds through every stage', () => {
+    expect(build.stderr).toBe('');
+    expect(build.status).toBe(0);
+    for (const title of ['import the source disk', 'boot the VM and reach it over SSH', 'run the provisioning steps', 'power the guest off', 'export the disk as a VHD', 'check the VHD']) {
+      expect(build.stdout).toMatch(new RegExp(`✔ ${title}`));
+    }
+    expect(build.stdout + build.stderr).not.toContain(PASSWORD);
+  });
+
+  it('writes a VHD that qemu-img reads with the recipe\'s size and ingot check passes', async () => {
+    const vhd = join(dir, 'out', 'e2e-demo.vhd');
+    const info = JSON.parse((await execa('qemu-img', ['info', '--output', 'json', '-f', 'vpc', vhd])).stdout) as { 'virtual-size': number };
+    expect(info['virtual-size']).toBe(3 * GiB);
+    const check = await runCli(['check', vhd]);
+    expect(check.status).toBe(0);
+  }, 120_000);
+
+  it('keeps what provisioning wrote inside the image', async () => {
+    const raw = join(dir, 'disk.raw');
+    await vhdToRawFile(join(dir, 'out', 'e2e-demo.vhd'), raw);
+    // The test image has one partition at 1 MiB (test/support/guest/build-image.sh); debugfs reads
+    // the ext4 file system in it without mounting anything.
+    const part = join(dir, 'part.img');
+    await execa('dd', [`if=${raw}`, `of=${part}`, 'bs=1M', 'skip=1', 'conv=sparse', 'status=none']);
+    const marker = await execa('debugfs', ['-R', 'cat /etc/ingot-marker', part]);
+    expect(marker.stdout.trim()).toBe('built by ingot');
+  }, 300_000);
+
+  it('records the build in a manifest that matches the file', async () => {
+    const manifest = JSON.parse(await readFile(join(dir, 'out', 'e2e-demo.manifest.json'), 'utf8')) as {
+      recipe: { digest: string }; output: { sha256: string; size: number }; steps: Array<{ exit_status: number }>; host: { product: string }; check: { verdict: string };
+    };
+    const bytes = await readFile(join(dir, 'out', 'e2e-demo.vhd'));
+    expect(manifest.output).toMatchObject({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length });
+    expect(manifest.recipe.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(manifest.steps.map((s) => s.exit_status)).toEqual([0]);
+    expect(manifest.check.verdict).toBe('pass');
+    expect(JSON.stringify(manifest)).not.toContain(PASSWORD);
+  }, 120_000);
+
+  it('leaves nothing on the host', () => {
+    const marked = (cls: string) => lab.lab.db.all(cls).filter(([, r]) => (r.other_config as Record<string, string> | undefined)?.['ingot:build'] !== undefined);
+    expect(marked('VM')).toEqual([]);
+    expect(marked('VDI')).toEqual([]);
+  });
+});
