@@ -9,7 +9,7 @@ import { testBit, setBit } from './batmap.js';
 import { BITMAP_SIZE, BLOCK_SIZE } from './constants.js';
 import { encodeMetadata, planLayout } from './layout.js';
 import { byteProgress } from './progress.js';
-import { readBlocks, type RawSource } from './source.js';
+import { readAhead, readBlocks, type RawSource } from './source.js';
 import { buildFooter, checkSize, digestBlockIndex, digestPreamble, randomUuid, uuidFrom, vhdTimestamp, wrapShort, type WriteOptions } from './writer.js';
 
 export interface WrittenVhd {
@@ -20,6 +20,8 @@ export interface WrittenVhd {
 }
 
 const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
+/** Blocks read ahead of the one being stored: 4 × 2 MiB of buffers. */
+const READ_AHEAD = 4;
 
 export async function writeVhdFile(source: RawSource, out: FileHandle, opts: WriteOptions, report: Report = silent): Promise<WrittenVhd> {
   checkSize(source.size);
@@ -29,40 +31,32 @@ export async function writeVhdFile(source: RawSource, out: FileHandle, opts: Wri
   const firstBlock = planLayout(source.size, () => false).firstBlockOffset;
   const hash = opts.deterministic && opts.uuid === undefined ? createHash('sha256').update(digestPreamble(source.size)) : undefined;
   const index = Buffer.alloc(8);
-  // Two buffers (bitmap + data each): the write of one block overlaps the read of the next.
-  const buffers = [0, 1].map(() => {
-    const b = Buffer.allocUnsafeSlow(BITMAP_SIZE + BLOCK_SIZE);
-    b.fill(0xff, 0, BITMAP_SIZE);
-    return b;
-  });
-  let turn = 0;
-  let writing = -1; // index of the buffer an unfinished write still reads from
-  const nextBuffer = (): Buffer => (buffers[(turn = writing === 0 ? 1 : 0)] as Buffer).subarray(BITMAP_SIZE);
-  const want = source.kind === 'random' && source.mayHaveData ? source.mayHaveData : () => true;
   const tick = byteProgress(report, 'convert', source.size);
   let position = firstBlock;
-  let pending: Promise<void> = Promise.resolve();
-  await wrapShort(
-    (async () => {
-      try {
-        for await (const i of readBlocks(source, want, nextBuffer)) {
-          opts.signal?.throwIfAborted();
-          tick(Math.min(source.size, (i + 1) * BLOCK_SIZE));
-          const buf = buffers[turn] as Buffer;
-          if (buf.subarray(BITMAP_SIZE).equals(ZERO_BLOCK)) continue;
-          setBit(alloc, i);
-          hash?.update(digestBlockIndex(index, i)).update(buf.subarray(BITMAP_SIZE));
-          // The previous write must finish before its buffer is refilled (next iteration's read).
-          await pending;
-          writing = turn;
-          pending = writeAll(out, buf, position);
-          position += buf.length;
-        }
-      } finally {
-        await pending;
-      }
-    })(),
-  );
+  /** Takes block i (bitmap + data in `slot`): stores it when non-zero; returns its write. */
+  const take = (i: number, slot: Buffer): Promise<void> => {
+    opts.signal?.throwIfAborted();
+    tick(Math.min(source.size, (i + 1) * BLOCK_SIZE));
+    const data = slot.subarray(BITMAP_SIZE);
+    if (data.equals(ZERO_BLOCK)) return Promise.resolve();
+    setBit(alloc, i);
+    hash?.update(digestBlockIndex(index, i)).update(data);
+    const at = position;
+    position += slot.length;
+    return writeAll(out, slot, at);
+  };
+  const bitmap = Buffer.alloc(BITMAP_SIZE, 0xff);
+  if (source.kind === 'random') {
+    // Several reads in flight (and writes overlapping them): one at a time left the disk idle.
+    await wrapShort(readAhead(source, source.mayHaveData ?? (() => true), READ_AHEAD, bitmap, take));
+  } else {
+    const slot = Buffer.concat([bitmap, Buffer.allocUnsafeSlow(BLOCK_SIZE)]);
+    await wrapShort(
+      (async () => {
+        for await (const i of readBlocks(source, () => true, () => slot.subarray(BITMAP_SIZE))) await take(i, slot);
+      })(),
+    );
+  }
   const layout = planLayout(source.size, (i) => testBit(alloc, i));
   const uuid = opts.uuid ?? (hash ? uuidFrom(hash.digest()) : randomUuid());
   const footer = buildFooter(layout, vhdTimestamp(opts), uuid);

@@ -94,3 +94,52 @@ export class SourceShortError extends Error {
     super(`raw source gave ${got} bytes, expected ${expected}`);
   }
 }
+
+/**
+ * Random-access sources only: keeps up to `depth` reads of wanted blocks in flight and hands each
+ * block to `use(i, slot)` in index order. `slot` is a (prefix + 2 MiB) buffer whose data starts at
+ * `prefix`; the promise `use` returns must settle before that slot is refilled.
+ */
+export async function readAhead(
+  source: Extract<RawSource, { kind: 'random' }>,
+  want: (i: number) => boolean,
+  depth: number,
+  prefix: Buffer,
+  use: (i: number, slot: Buffer) => Promise<void>,
+): Promise<void> {
+  const count = Math.ceil(source.size / BLOCK_SIZE);
+  const wanted: number[] = [];
+  for (let i = 0; i < count; i++) if (want(i)) wanted.push(i);
+  const slots = Array.from({ length: depth }, () => {
+    const b = Buffer.allocUnsafeSlow(prefix.length + BLOCK_SIZE);
+    prefix.copy(b);
+    return b;
+  });
+  const busy: Array<Promise<unknown>> = slots.map(() => Promise.resolve());
+  const reads: Array<Promise<number>> = [];
+  const start = (j: number): void => {
+    const s = j % depth;
+    const i = wanted[j] as number;
+    const length = Math.min(BLOCK_SIZE, source.size - i * BLOCK_SIZE);
+    const slot = slots[s] as Buffer;
+    reads[s] = (busy[s] as Promise<unknown>).then(() => source.readAt(slot.subarray(prefix.length), length, i * BLOCK_SIZE));
+  };
+  for (let j = 0; j < Math.min(depth, wanted.length); j++) start(j);
+  try {
+    for (let j = 0; j < wanted.length; j++) {
+      const s = j % depth;
+      const i = wanted[j] as number;
+      const slot = slots[s] as Buffer;
+      const length = Math.min(BLOCK_SIZE, source.size - i * BLOCK_SIZE);
+      const got = await (reads[s] as Promise<number>);
+      if (got !== length) throw new SourceShortError(i * BLOCK_SIZE + got, source.size);
+      if (length < BLOCK_SIZE) slot.fill(0, prefix.length + length);
+      busy[s] = use(i, slot);
+      if (j + depth < wanted.length) start(j + depth);
+    }
+  } finally {
+    // Settle everything still in flight before the caller closes files; the first error wins.
+    await Promise.allSettled([...busy, ...reads]);
+  }
+  await Promise.all(busy);
+}
