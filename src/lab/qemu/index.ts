@@ -54,12 +54,13 @@ function startFailed(spec: GuestSpec, paths: StatePaths, what: string, log: stri
 
 /** Creates the hypervisor: finds QEMU and decides the accelerator once (its reason is printed by `ingot lab`). */
 export async function createQemuHypervisor(options: QemuHypervisorOptions): Promise<Hypervisor> {
-  const binary = await findExecutable(QEMU_BINARY, options.path ?? process.env.PATH ?? '');
-  if (binary === undefined) {
+  const found = await findExecutable(QEMU_BINARY, options.path ?? process.env.PATH ?? '');
+  if (found === undefined) {
     throw new IngotError('TOOL_MISSING', `${QEMU_BINARY} was not found on PATH; the lab runs its VMs with it.`, {
       hint: 'Install the Debian package qemu-system-x86 (apt-get install qemu-system-x86).',
     });
   }
+  const binary: string = found;
   const { accel, reason } = await chooseAccel(options.accel, options.probe ?? HOST_PATHS);
   const ovmfDirs = options.ovmfDirs ?? OVMF_DIRS;
 
@@ -77,7 +78,7 @@ export async function createQemuHypervisor(options: QemuHypervisorOptions): Prom
     });
     // Not detached: execa's cleanup kills QEMU if the lab process exits, and the abort signal
     // (the lab shutting down) stops it too.
-    const child = execa(binary!, args, {
+    const child = execa(binary, args, {
       reject: false,
       stdin: 'ignore',
       stdout: 'ignore',
