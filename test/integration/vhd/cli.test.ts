@@ -77,7 +77,7 @@ describe('ingot convert', { timeout: 120_000 }, () => {
     const r = await runCli(['convert', '--json', raw, at('json.vhd')]);
     expect(r.status).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; stage?: string; data?: { length: number } });
-    expect(events.some((e) => e.event === 'progress' && e.stage === 'write')).toBe(true);
+    expect(events.some((e) => e.event === 'progress' && e.stage === 'convert')).toBe(true);
     const result = events.find((e) => e.event === 'result');
     expect(result?.data?.length).toBe((await readFile(at('json.vhd'))).length);
   });
