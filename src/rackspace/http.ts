@@ -18,11 +18,13 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A Retry-After longer than this is capped (a server asking for an hour is waited on in steps). */
   maxRetryAfterMs: number;
-  /** Per-try timeout, covering the body upload and the response. */
+  /** Per-try timeout for JSON calls, covering the request and the response. */
   timeoutMs: number;
+  /** File uploads can take long: they fail only when nothing moves on the socket for this long. */
+  idleTimeoutMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, maxRetryAfterMs: 300_000, timeoutMs: 600_000 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, maxRetryAfterMs: 300_000, timeoutMs: 300_000, idleTimeoutMs: 120_000 };
 
 export interface HttpRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -125,15 +127,15 @@ export async function request(client: HttpClient, req: HttpRequest): Promise<Htt
   for (let attempt = 1; ; attempt += 1) {
     const headers: Record<string, string> = { ...req.headers };
     if (req.auth) headers['X-Auth-Token'] = await req.auth.token();
-    const timeout = AbortSignal.timeout(policy.timeoutMs);
+    const timeout = AbortSignal.timeout(req.bodySource === undefined ? policy.timeoutMs : 2 ** 31 - 1);
     const signal = client.signal ? AbortSignal.any([client.signal, timeout]) : timeout;
     let res: HttpResponse | undefined;
-    let reason = "";
+    let reason = '';
     let delay: number | undefined;
     try {
       if (req.bodySource !== undefined) {
         headers['Content-Length'] = String(req.bodySource.length);
-        const r = await streamRequest(req.url, req.method, headers, req.bodySource.open(), signal);
+        const r = await streamRequest(req.url, req.method, headers, req.bodySource.open(), signal, policy.idleTimeoutMs);
         res = wrap(r.status, r.headers, r.body);
       } else {
         const r = await fetch(req.url, { method: req.method, headers, ...(req.body === undefined ? {} : { body: req.body }), signal });

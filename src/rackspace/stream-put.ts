@@ -20,7 +20,7 @@ function toHeaders(raw: IncomingHttpHeaders): Headers {
   return headers;
 }
 
-export function streamRequest(url: string, method: string, headers: Record<string, string>, body: Readable, signal: AbortSignal): Promise<RawResponse> {
+export function streamRequest(url: string, method: string, headers: Record<string, string>, body: Readable, signal: AbortSignal, idleMs: number): Promise<RawResponse> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -35,6 +35,8 @@ export function streamRequest(url: string, method: string, headers: Record<strin
         body.destroy();
       }
     });
+    // Idle, not total: a 5 GiB segment on a slow link may take an hour and still be healthy.
+    req.setTimeout(idleMs, () => req.destroy(new Error(`nothing moved for ${idleMs / 1000} s`)));
     req.on('error', (error) => {
       body.destroy();
       reject(error);

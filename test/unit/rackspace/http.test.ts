@@ -1,8 +1,13 @@
 // The retry rules every Rackspace call shares (rackspace.md §2.6, traps 16, 17), against a local
 // HTTP server on 127.0.0.1:0.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isIngotError } from '../../../src/errors/index.js';
+import { FileRange } from '../../../src/rackspace/file-range.js';
 import { DEFAULT_RETRY, request, retryAfterMs, type HttpClient, type TokenSource } from '../../../src/rackspace/http.js';
 import { listen, type Listening } from '../../support/rackspace/http-util.js';
 
@@ -74,6 +79,32 @@ describe('request retries', () => {
     const res = await request(client({ retry: { ...DEFAULT_RETRY, attempts: 2, baseDelayMs: 10, timeoutMs: 300 } }), { method: 'GET', url, what: 'slow', ok: [200] });
     expect(res.status).toBe(200);
     expect(seen).toHaveLength(2);
+  });
+
+  it('streams a file range with its length, and retries an upload that stalls past the idle timeout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ingot-http-'));
+    const file = join(dir, 'data');
+    const bytes = randomBytes(3 * 1024 * 1024 + 11);
+    await writeFile(file, bytes);
+    const received: Buffer[] = [];
+    let calls = 0;
+    server = await listen((req, res) => {
+      calls += 1;
+      if (calls === 1) return; // never reads, never answers: the socket goes idle
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(Buffer.concat(chunks));
+        res.writeHead(201, { 'Content-Length': '0' }).end();
+      });
+    });
+    const range = new FileRange(file, 5, bytes.length - 5);
+    const res = await request(client({ retry: { ...DEFAULT_RETRY, attempts: 3, baseDelayMs: 10, idleTimeoutMs: 1500 } }), { method: 'PUT', url: server.url, what: 'upload', ok: [201], bodySource: range });
+    expect(res.status).toBe(201);
+    expect(calls).toBeGreaterThanOrEqual(2); // the stalled try, then one that went through
+    expect(received.at(-1)).toEqual(bytes.subarray(5));
+    expect(range.md5).toBe(createHash('md5').update(bytes.subarray(5)).digest('hex'));
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('re-authenticates once on 401 and sends the new token', async () => {
