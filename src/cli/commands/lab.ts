@@ -27,7 +27,7 @@ function accelOf(text: string | undefined): AccelRequest {
 }
 
 function describe(ctx: CommandContext, state: LabState, verb: string): void {
-  ctx.out.emit({ event: 'result', command: 'lab', ok: true, data: { url: state.url, user: state.user, fingerprint: state.fingerprint, passwordFile: state.passwordFile, accel: state.accel, pid: state.pid } });
+  ctx.out.emit({ event: 'result', command: 'lab', ok: true, url: state.url, user: state.user, fingerprint: state.fingerprint, data: { url: state.url, user: state.user, fingerprint: state.fingerprint, passwordFile: state.passwordFile, accel: state.accel, pid: state.pid } });
   ctx.out.text(
     [
       `${verb} ${state.url}`,

@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 describe('a build that fails on the host', () => {
-  it('removes the disk it had imported, reports the stage and the fix, and exits 1', async () => {
+  it('removes the disk it had imported, reports the stage and the fix, and exits 1', { timeout: 120_000 }, async () => {
     const r = await runCli(['build', await recipe('no-template', 'No Such Template')], { env });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('no template or VM named or with uuid "No Such Template"');
@@ -59,7 +59,7 @@ describe('a build that fails on the host', () => {
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
-  it('leaves everything with --keep, says what, and ingot clean removes it', async () => {
+  it('leaves everything with --keep, says what, and ingot clean removes it', { timeout: 180_000 }, async () => {
     const r = await runCli(['build', await recipe('kept', 'No Such Template'), '--keep'], { env });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--keep: left on the host for debugging: VDI OpaqueRef:/);

@@ -50,6 +50,8 @@ describe('ingot lab', () => {
     const up = await runCli(['lab', 'up', '--dir', dir, '--port', '0', '--accel', 'tcg', '--json']);
     expect(up.status, up.stderr).toBe(0);
     const ready = resultOf(up.stdout);
+    // The one line promises url, user and fingerprint at its top level too (issue 4).
+    expect(JSON.parse(up.stdout.trim().split('\n').at(-1)!)).toMatchObject({ url: ready.url, user: 'root', fingerprint: ready.fingerprint });
     expect(ready).toMatchObject({ url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), user: 'root', fingerprint: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/) });
     const password = (await readFile(ready.passwordFile, 'utf8')).trim();
     expect(((await stat(ready.passwordFile)).mode & 0o777).toString(8)).toBe('600');
