@@ -2,7 +2,7 @@
 // every allocated entry is range- and overlap-checked, including a partial last block.
 import { batmapChecksum, batmapChecksumLength, decodeBatmapHeader, testBit } from './batmap.js';
 import { hex32, type CheckContext } from './check-context.js';
-import { BATMAP_HEADER_SIZE, BATMAP_VERSION, DISK_DIFFERENCING, HEADER_SIZE, SECTOR, UNUSED, roundUp } from './constants.js';
+import { BATMAP_HEADER_SIZE, BATMAP_VERSION, BLOCK_SIZE, DISK_DIFFERENCING, HEADER_SIZE, SECTOR, UNUSED, roundUp } from './constants.js';
 import type { Footer } from './footer.js';
 import type { Header } from './header.js';
 
@@ -96,6 +96,8 @@ async function checkBatmap(ctx: CheckContext, footer: Footer, h: Header, bat: Bu
 
 /** Clear bitmap bits promise zero sectors (spec; `vhd-util check -b`); one block in memory at a time. */
 async function checkBitmaps(ctx: CheckContext, footer: Footer, bs: number, bitmapBytes: number, blocks: number[], startOf: (i: number) => number): Promise<void> {
+  // Larger blocks are already an error (header.block-size-xen); reading one could take gigabytes.
+  if (bs > BLOCK_SIZE) return;
   const sectorsPerBlock = bs / SECTOR;
   for (const i of blocks) {
     const start = startOf(i);
