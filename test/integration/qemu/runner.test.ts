@@ -2,7 +2,7 @@
 // lifecycle, QMP, exit reasons, start errors. Each QEMU here lives about a second.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +159,24 @@ describe.skipIf(skip)('QEMU runner (real qemu-system-x86_64, no guest OS)', () =
     expect(await guest.exited).toBe('poweroff');
     await expect(guest.acpiShutdown()).rejects.toMatchObject({ code: 'GUEST_DIED' });
   });
+
+  it.skipIf(!existsSync('/usr/share/OVMF') && !process.env.CI)('a UEFI VM runs OVMF on q35 and tries the CD before the disk for boot order "dc"', async () => {
+    const base = await blankSpec('127.77.200.8');
+    const cd = join(dir, 'empty.iso');
+    await writeFile(cd, Buffer.alloc(2 ** 20));
+    const spec: GuestSpec = { ...base, firmware: 'uefi', bootOrder: 'dc', disks: [...base.disks, { path: cd, format: 'raw', kind: 'cdrom', readonly: true, bootable: false }] };
+    const guest = await start(spec);
+    // OVMF's boot manager logs each boot option it tries on the serial console, in boot order.
+    let console_ = '';
+    for (let i = 0; i < 120 && !console_.includes('Misc Device'); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      console_ = await readFile(join(spec.stateDir, 'console.log'), 'utf8').catch(() => '');
+    }
+    const tries = [...console_.matchAll(/BdsDxe: failed to load Boot\d+ "([^"]+)"/g)].map((m) => m[1]);
+    expect(tries.slice(0, 2)).toEqual([expect.stringContaining('DVD-ROM'), 'UEFI Misc Device']);
+    expect(existsSync(join(spec.stateDir, 'OVMF_VARS.fd'))).toBe(true);
+    await guest.kill();
+  }, 90_000);
 
   it('QEMU dying on its own is a "crash", and agentReady() rejects with GUEST_DIED', async () => {
     const guest = await start(await blankSpec('127.77.200.2'));
