@@ -14,7 +14,7 @@ INGOT_PACKAGES=(
   openssl             # test certificates for TLS pinning tests
   openssh-sftp-server # the real sftp-server behind the in-process SSH test server (guest uploads)
   qemu-system-x86     # qemu-system-x86_64: the lab host runs its VMs (and the real-guest test) with it
-  debootstrap         # builds the Debian test guest image (test/support/guest/build-image.sh)
+  debootstrap         # builds the Debian test guest image (scripts/guest-image.sh)
   fdisk               # sfdisk: partitions that image without loop devices
   e2fsprogs           # mke2fs -d: fills the image's ext4 partition from a directory
   ovmf                # UEFI firmware for lab VMs with HVM_boot_params firmware=uefi

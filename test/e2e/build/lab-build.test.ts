@@ -77,7 +77,7 @@ describe('ingot build on the lab host with a real guest', () => {
   it('keeps what provisioning wrote inside the image', async () => {
     const raw = join(dir, 'disk.raw');
     await vhdToRawFile(join(dir, 'out', 'e2e-demo.vhd'), raw);
-    // The test image has one partition at 1 MiB (test/support/guest/build-image.sh); debugfs reads
+    // The test image has one partition at 1 MiB (scripts/guest-image.sh); debugfs reads
     // the ext4 file system in it without mounting anything.
     const part = join(dir, 'part.img');
     await execa('dd', [`if=${raw}`, `of=${part}`, 'bs=1M', 'skip=1', 'conv=sparse', 'status=none']);

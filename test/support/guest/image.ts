@@ -1,11 +1,11 @@
-// The Debian test guest image for real-guest tests: built once by build-image.sh and cached
+// The Debian test guest image for real-guest tests: built once by scripts/guest-image.sh and cached
 // under /var/tmp/ingot-guest/<content hash>/ (docs/lab-guests.md).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const BUILD_SCRIPT = fileURLToPath(new URL('./build-image.sh', import.meta.url));
+export const BUILD_SCRIPT = fileURLToPath(new URL('../../../scripts/guest-image.sh', import.meta.url));
 
 export interface GuestImageInfo {
   suite: string;
@@ -25,7 +25,7 @@ export interface GuestImage {
   info: GuestImageInfo;
 }
 
-/** Builds the image if this version of the script has not built it yet (~2–4 min), else returns at once. */
+/** Builds the image if this version of scripts/guest-image.sh has not built it yet (~2–4 min), else returns at once. */
 export async function ensureGuestImage(opts: { timeoutMs?: number } = {}): Promise<GuestImage> {
   // Progress and timings go to our stderr, so a slow first build is visible in the test log.
   const result = await execa('bash', [BUILD_SCRIPT], { stdin: 'ignore', stderr: 'inherit', timeout: opts.timeoutMs ?? 15 * 60_000 });
