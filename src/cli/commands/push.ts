@@ -2,7 +2,7 @@
 // set its metadata; the manifest beside the VHD supplies what the flags omit (docs/rackspace.md).
 import { stat } from 'node:fs/promises';
 import { loadConfig } from '../../config/index.js';
-import { EXIT, IngotError } from '../../errors/index.js';
+import { EXIT, IngotError, isIngotError } from '../../errors/index.js';
 import { manifestPathFor, readManifestDefaults, recordPushResult, type ManifestDefaults } from '../../rackspace/manifest-input.js';
 import { planSegments, parseSize } from '../../rackspace/slo.js';
 import { DEFAULT_CONTAINER, DEFAULT_POLL_MS, pushVhd, type PushOptions } from '../../rackspace/push.js';
@@ -124,7 +124,12 @@ async function run(ctx: CommandContext, args: ParsedArgs): Promise<typeof EXIT.o
     ...(segmentSize === undefined ? {} : { segmentSize }),
     ...(pollSeconds === undefined ? {} : { pollIntervalMs: pollSeconds * 1000 }),
   };
-  const result = await pushVhd(options);
+  const result = await pushVhd(options).catch((error: unknown) => {
+    if (isIngotError(error) && error.code === 'INTERRUPTED') {
+      throw new IngotError('INTERRUPTED', error.message, { hint: 'Run the same command again to resume: what is already in Cloud Files is kept, not sent again.', cause: error });
+    }
+    throw error;
+  });
   const data = {
     file, region: result.region, container: result.upload.container, object: result.upload.object, kind: result.upload.kind, size: result.upload.size,
     etag: result.upload.etag, segments: result.upload.segments, uploaded: result.upload.uploaded, kept: result.upload.kept,

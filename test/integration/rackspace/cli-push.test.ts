@@ -99,6 +99,19 @@ describe('ingot push (CLI)', { timeout: 60_000 }, () => {
     expect(sent().slice(4)).toEqual(['00000003', '00000004']);
   }, 90_000);
 
+  it('stops on Ctrl-C mid-upload with exit 130 and says how to resume', async () => {
+    h.emu.proxy.stalls.push({ method: 'PUT', path: /interrupted_segments\/.*\/00000001$/ });
+    const child = execa(process.execPath, [BIN, 'push', vhd, '--name', 'x', '--ssh-user', 'debian', '--segment-size', '1M', '--concurrency', '1', '--container', 'interrupted'], { env: { CI: 'true', ...env() }, reject: false });
+    const until = Date.now() + 30_000;
+    while (!h.emu.proxy.log.some((r) => r.method === 'PUT' && /interrupted_segments\/.*\/00000001$/.test(r.path)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const r = await child;
+    h.emu.proxy.stalls.length = 0;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toMatch(/error\[INTERRUPTED\][^\n]*\n\s+hint: Run the same command again to resume/);
+    expect(h.emu.images.created.filter((c) => c.importFrom === 'interrupted/golden.vhd')).toHaveLength(0);
+  });
+
   it('prints the plan with --dry-run and makes no request', async () => {
     const before = h.emu.identity.log.length + h.emu.proxy.log.length + h.emu.images.log.length;
     const r = await runCli(['push', vhd, '--name', 'plan', '--ssh-user', 'debian', '--segment-size', '1M', '--dry-run', '--json'], { env: env() });
