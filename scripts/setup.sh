@@ -26,5 +26,15 @@ if ((${#missing[@]})); then
   [[ -z "$added_policy" ]] || $sudo rm -f /usr/sbin/policy-rc.d
 fi
 
-echo "setup: npm ci (node $(node --version))"
-npm ci --no-audit --no-fund --loglevel=error
+# npm ci only when node_modules does not match the lockfile (it also builds dist/ via prepare),
+# so running this again — as the README's first command does — costs nothing.
+stamp=node_modules/.ingot-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ -f $stamp && $(cat "$stamp") == "$want" && -f dist/cli/main.js ]]; then
+  echo "setup: npm dependencies up to date; compiling dist/"
+  npm run --silent build
+else
+  echo "setup: npm ci (node $(node --version))"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi
