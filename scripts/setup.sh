@@ -31,8 +31,12 @@ fi
 stamp=node_modules/.ingot-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ -f $stamp && $(cat "$stamp") == "$want" && -f dist/cli/main.js ]]; then
-  echo "setup: npm dependencies up to date; compiling dist/"
-  npm run --silent build
+  if [[ -n $(find src package.json tsconfig.json tsconfig.build.json -newer dist/cli/main.js -print -quit) ]]; then
+    echo "setup: npm dependencies up to date; compiling dist/"
+    npm run --silent build
+  else
+    echo "setup: npm dependencies and dist/ up to date"
+  fi
 else
   echo "setup: npm ci (node $(node --version))"
   npm ci --no-audit --no-fund --loglevel=error
