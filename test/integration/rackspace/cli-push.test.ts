@@ -52,16 +52,19 @@ describe('ingot push (CLI)', { timeout: 60_000 }, () => {
 
   it('takes name, ssh user and container from the manifest beside the VHD and records the result in it', async () => {
     const manifest = join(h.dir, 'golden.manifest.json');
-    await writeFile(manifest, JSON.stringify({ manifest_version: 1, readiness: { target: 'rackspace', ssh_user: 'ubuntu' }, push: { rackspace: { image_name: 'from-manifest', container: 'manifested', metadata: { build: 7 } } } }));
-    const r = await runCli(['push', vhd, '--poll-interval', '0.05'], { env: env() });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/image [0-9a-f-]{36} \(from-manifest\) imported in DFW/);
-    const written = JSON.parse(await readFile(manifest, 'utf8')) as { push: { result: { imageId: string; container: string } }; readiness: unknown };
-    expect(written.push.result.container).toBe('manifested');
-    expect(h.emu.images.images.get(written.push.result.imageId)).toMatchObject({ name: 'from-manifest', ssh_user: 'ubuntu', build: '7' });
-    expect(written.readiness).toEqual({ target: 'rackspace', ssh_user: 'ubuntu' });
-    expectNoSecret(r);
-    await rm(manifest); // the other tests push without one
+    try {
+      await writeFile(manifest, JSON.stringify({ manifest_version: 1, readiness: { target: 'rackspace', ssh_user: 'ubuntu' }, push: { rackspace: { image_name: 'from-manifest', container: 'manifested', metadata: { build: 7 } } } }));
+      const r = await runCli(['push', vhd, '--poll-interval', '0.05'], { env: env() });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/image [0-9a-f-]{36} \(from-manifest\) imported in DFW/);
+      const written = JSON.parse(await readFile(manifest, 'utf8')) as { push: { result: { imageId: string; container: string } }; readiness: unknown };
+      expect(written.push.result.container).toBe('manifested');
+      expect(h.emu.images.images.get(written.push.result.imageId)).toMatchObject({ name: 'from-manifest', ssh_user: 'ubuntu', build: '7' });
+      expect(written.readiness).toEqual({ target: 'rackspace', ssh_user: 'ubuntu' });
+      expectNoSecret(r);
+    } finally {
+      await rm(manifest, { force: true }); // the other tests push without one
+    }
   });
 
   it('keeps secrets out of errors: a rejected import with a password from a file, text and --json', async () => {
@@ -69,9 +72,13 @@ describe('ingot push (CLI)', { timeout: 60_000 }, () => {
     await writeFile(file, `${TEST_PASSWORD}\n`);
     h.emu.images.fail396 = 10;
     const base = ['push', vhd, '--name', 'x', '--ssh-user', 'debian', '--poll-interval', '0.05', '--container', 'rejected', '--verbose'];
-    const text = await runCli(base, { env: env({ RAX_API_KEY: '', RAX_PASSWORD_FILE: file }) });
-    const json = await runCli([...base, '--json'], { env: env({ RAX_API_KEY: '', RAX_PASSWORD_FILE: file }) });
-    h.emu.images.fail396 = 0;
+    const [text, json] = await (async () => {
+      try {
+        return [await runCli(base, { env: env({ RAX_API_KEY: '', RAX_PASSWORD_FILE: file }) }), await runCli([...base, '--json'], { env: env({ RAX_API_KEY: '', RAX_PASSWORD_FILE: file }) })];
+      } finally {
+        h.emu.images.fail396 = 0;
+      }
+    })();
     expect(text.status).toBe(1);
     expect(text.stderr).toMatch(/error\[RAX_IMPORT_REJECTED\]: Cloud Images says the file is not a valid VHD \(code 396\)/);
     expect(json.status).toBe(1);
@@ -89,7 +96,7 @@ describe('ingot push (CLI)', { timeout: 60_000 }, () => {
     while (!h.emu.proxy.log.some((r) => r.method === 'PUT' && /killed_segments\/.*\/00000003$/.test(r.path)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
     const killed = await child;
-    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.signal, `${String(killed.stdout)}\n${String(killed.stderr)}`).toBe('SIGKILL');
     h.emu.proxy.stalls.length = 0;
     const sent = (): string[] => h.emu.proxy.log.filter((r) => r.method === 'PUT' && r.path.includes('/killed_segments/')).map((r) => r.path.slice(-8));
     expect(sent()).toEqual(['00000000', '00000001', '00000002', '00000003']);
