@@ -27,9 +27,14 @@ export async function main(argv: string[], io?: Partial<MainIO>): Promise<ExitSt
   const verbose = argv.includes('--verbose') || argv.includes('-v');
 
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort(new IngotError('INTERRUPTED', 'interrupted (Ctrl-C); cleaning up'));
+  // Ctrl-C and SIGTERM (a CI job cancelled, a container stopped) both unwind what the command
+  // created; a second signal while unwinding falls through to Node's default and exits at once.
+  const onSignal = (signal: NodeJS.Signals): void => controller.abort(new IngotError('INTERRUPTED', `interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal})`, { hint: 'What the command had created on the host was removed first, unless --keep.' }));
   if (io?.signal) io.signal.addEventListener('abort', () => controller.abort(io.signal?.reason), { once: true });
-  else process.once('SIGINT', onSigint);
+  else {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
 
   try {
     const name = argv.find((arg) => !arg.startsWith('-'));
@@ -66,7 +71,8 @@ export async function main(argv: string[], io?: Partial<MainIO>): Promise<ExitSt
   } catch (error) {
     return presentError(error, { out, streams, redactor, verbose });
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 

@@ -1,7 +1,7 @@
 // The main job end to end: `ingot build` through the real CLI against the lab host whose VM is a
 // real QEMU guest booted from the imported disk with ingot's own NoCloud seed. One boot.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -23,6 +23,10 @@ beforeAll(async () => {
   lab = await startTestLab({ hypervisor: await createQemuHypervisor({ accel: 'auto' }) });
   dir = await mkdtemp(join(tmpdir(), 'ingot-e2e-build-'));
   await writeFile(join(dir, 'password'), PASSWORD);
+  await mkdir(join(dir, 'files', 'conf'), { recursive: true });
+  await writeFile(join(dir, 'files', 'conf', 'app.conf'), 'answer = 42\n');
+  // Runs after the reboot: proves the upload landed with its mode and that the guest came back.
+  await writeFile(join(dir, 'check.sh'), '#!/bin/sh\nset -eu\ntest "$(stat -c %a /opt/ingot-files/conf/app.conf)" = 640\necho "uptime $(cut -d. -f1 /proc/uptime)" > /etc/ingot-after-reboot\n');
   await writeFile(join(dir, 'recipe.yaml'), [
     'name: e2e-demo',
     'source:',
@@ -41,6 +45,13 @@ beforeAll(async () => {
     '  - shell: |',
     '      echo "built by ingot" > /etc/ingot-marker',
     '      test "$(cat /etc/ingot-from-user-data)" = seeded',
+    '  - upload:',
+    '      src: files',
+    '      dest: /opt/ingot-files',
+    '      mode: "0640"',
+    '      owner: root:root',
+    '  - reboot: true',
+    '  - script: check.sh',
     'readiness:',
     '  target: none',
     'output:',
@@ -81,18 +92,22 @@ describe('ingot build on the lab host with a real guest', () => {
     // the ext4 file system in it without mounting anything.
     const part = join(dir, 'part.img');
     await execa('dd', [`if=${raw}`, `of=${part}`, 'bs=1M', 'skip=1', 'conv=sparse', 'status=none']);
-    const marker = await execa('debugfs', ['-R', 'cat /etc/ingot-marker', part]);
-    expect(marker.stdout.trim()).toBe('built by ingot');
+    const cat = async (path: string) => (await execa('debugfs', ['-R', `cat ${path}`, part])).stdout.trim();
+    expect(await cat('/etc/ingot-marker')).toBe('built by ingot');
+    expect(await cat('/opt/ingot-files/conf/app.conf')).toBe('answer = 42');
+    expect(await cat('/etc/ingot-after-reboot')).toMatch(/^uptime \d+$/);
   }, 300_000);
 
   it('records the build in a manifest that matches the file', async () => {
     const manifest = JSON.parse(await readFile(join(dir, 'out', 'e2e-demo.manifest.json'), 'utf8')) as {
-      recipe: { digest: string }; output: { sha256: string; size: number }; steps: Array<{ exit_status: number }>; host: { product: string }; check: { verdict: string };
+      recipe: { digest: string }; output: { sha256: string; size: number }; steps: Array<{ kind: string; exit_status: number | null }>; host: { product: string }; check: { verdict: string };
     };
     const bytes = await readFile(join(dir, 'out', 'e2e-demo.vhd'));
     expect(manifest.output).toMatchObject({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length });
     expect(manifest.recipe.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(manifest.steps.map((s) => s.exit_status)).toEqual([0]);
+    expect(manifest.steps.map((s) => s.kind)).toEqual(['shell', 'upload', 'reboot', 'script']);
+    expect(manifest.steps[0]!.exit_status).toBe(0);
+    expect(manifest.steps[3]!.exit_status).toBe(0);
     expect(manifest.check.verdict).toBe('pass');
     expect(JSON.stringify(manifest)).not.toContain(PASSWORD);
   }, 120_000);

@@ -5,7 +5,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../support/run-cli.js';
+import { execa } from 'execa';
+import { BIN, runCli } from '../../support/run-cli.js';
 import { PASSWORD, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
 
 let lab: TestLab;
@@ -59,22 +60,45 @@ describe('a build that fails on the host', () => {
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
-  it('leaves everything with --keep, says what, and ingot clean removes it', { timeout: 180_000 }, async () => {
-    const r = await runCli(['build', await recipe('kept', 'No Such Template'), '--keep'], { env });
+  it('leaves everything with --keep, says what, and ingot clean removes it', { timeout: 400_000 }, async () => {
+    const r = await runCli(['build', await recipe('kept', 'No Such Template'), '--keep'], { env, timeout: 150_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--keep: left on the host for debugging: VDI OpaqueRef:/);
     expect(marked('VDI')).toHaveLength(1);
 
-    const dry = await runCli(['clean', '--dry-run'], { env });
+    const dry = await runCli(['clean', '--dry-run'], { env, timeout: 150_000 });
     expect(dry.status).toBe(0);
     expect(dry.stdout).toMatch(/would remove VDI "kept \(ingot build kept-/);
     expect(marked('VDI')).toHaveLength(1);
 
-    const clean = await runCli(['clean', '--json'], { env });
+    const clean = await runCli(['clean', '--json'], { env, timeout: 150_000 });
     expect(clean.status).toBe(0);
     const result = JSON.parse(clean.stdout.trim().split('\n').at(-1)!) as { data: { found: unknown[]; failed: unknown[] } };
     expect(result.data.found).toHaveLength(1);
     expect(result.data.failed).toEqual([]);
+    expect(marked('VDI')).toEqual([]);
+  });
+
+  it('unwinds on SIGTERM mid-build (waiting for a guest that never answers SSH) and exits 130', { timeout: 180_000 }, async () => {
+    const child = execa(process.execPath, [BIN, 'build', await recipe('interrupted', 'Debian Bookworm 12')], { env: { CI: 'true', ...env }, reject: false, all: true });
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`never reached the boot stage:\n${seen}`)), 150_000);
+      child.all?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        // The fake guest reports an address but runs no sshd: the build waits for SSH here.
+        if (seen.includes('guest address')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    expect(marked('VM')).toHaveLength(1);
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(r.all).toContain('error[INTERRUPTED]: interrupted (SIGTERM)');
+    expect(marked('VM')).toEqual([]);
     expect(marked('VDI')).toEqual([]);
   });
 });
