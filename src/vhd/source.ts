@@ -97,15 +97,16 @@ export class SourceShortError extends Error {
 
 /**
  * Random-access sources only: keeps up to `depth` reads of wanted blocks in flight and hands each
- * block to `use(i, slot)` in index order. `slot` is a (prefix + 2 MiB) buffer whose data starts at
- * `prefix`; the promise `use` returns must settle before that slot is refilled.
+ * block to `use(i, slot)` strictly in index order (the next call waits for `use` to resolve).
+ * `slot` is a (prefix + 2 MiB) buffer whose data starts at `prefix`; it is refilled only after the
+ * `written` promise `use` resolved with has settled.
  */
 export async function readAhead(
   source: Extract<RawSource, { kind: 'random' }>,
   want: (i: number) => boolean,
   depth: number,
   prefix: Buffer,
-  use: (i: number, slot: Buffer) => Promise<void>,
+  use: (i: number, slot: Buffer) => Promise<{ written: Promise<void> }>,
 ): Promise<void> {
   const count = Math.ceil(source.size / BLOCK_SIZE);
   const wanted: number[] = [];
@@ -134,7 +135,7 @@ export async function readAhead(
       const got = await (reads[s] as Promise<number>);
       if (got !== length) throw new SourceShortError(i * BLOCK_SIZE + got, source.size);
       if (length < BLOCK_SIZE) slot.fill(0, prefix.length + length);
-      busy[s] = use(i, slot);
+      busy[s] = (await use(i, slot)).written;
       if (j + depth < wanted.length) start(j + depth);
     }
   } finally {
