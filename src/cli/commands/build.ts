@@ -1,9 +1,10 @@
-// `ingot build`: `--plan` prints the stages with their concrete values, touching nothing. The
-// build itself is issue 5; the recipe is validated first so a user sees recipe errors before that.
-import { notImplemented, EXIT, IngotError } from '../../errors/index.js';
+// `ingot build`: validates the recipe, then either prints the plan (`--plan`, touching nothing)
+// or runs the pipeline (src/pipeline/build) on the configured XAPI host.
+import { EXIT, IngotError } from '../../errors/index.js';
 import { loadConfig } from '../../config/index.js';
 import { tmpdir } from 'node:os';
 import { runBuild } from '../../pipeline/build/index.js';
+import { requirePushCredentials } from '../../pipeline/build/push-stage.js';
 import { plan } from '../../pipeline/plan.js';
 import { planText } from '../../pipeline/plan-text.js';
 import { loadRecipe, parseVarFlags, requireValid } from '../../recipe/index.js';
@@ -49,7 +50,7 @@ export const buildCommand: Command = {
       ctx.out.text(planText(result));
       return EXIT.ok;
     }
-    if (options.push) throw notImplemented('build --push', 'issue 7');
+    if (options.push) requirePushCredentials(config.rackspace);
     const result = await runBuild({
       recipe: check.recipe, digest: check.digest, variables: check.variables, config, redactor: ctx.redactor, report: ctx.out.report,
       env: ctx.env, workDir: ctx.env.TMPDIR ?? tmpdir(), keep: options.keep, push: options.push, signal: ctx.signal,

@@ -10,6 +10,7 @@ import { newBuildId, type BuildContext, type BuildInputs } from './context.js';
 import { bootStage, provisionStage, readinessStage, seedStage, shutdownStage } from './guest-stages.js';
 import { connectStage, diskStage, resolveStage, storageStage, vmStage } from './host-stages.js';
 import { checkStage, exportStage, writeBuildManifest } from './output-stages.js';
+import { pushStage } from './push-stage.js';
 
 export interface BuildResult {
   buildId: string;
@@ -37,7 +38,7 @@ const cleanupStage: Stage<BuildContext> = {
 
 export const BUILD_STAGES: ReadonlyArray<Stage<BuildContext>> = [
   resolveStage, connectStage, storageStage, diskStage, vmStage, seedStage, bootStage,
-  provisionStage, readinessStage, shutdownStage, exportStage, checkStage, cleanupStage,
+  provisionStage, readinessStage, shutdownStage, exportStage, checkStage, cleanupStage, pushStage,
 ];
 
 export async function runBuild(inputs: BuildInputs & { signal: AbortSignal; extraStages?: ReadonlyArray<Stage<BuildContext>> }): Promise<BuildResult> {
