@@ -2,7 +2,7 @@
 // checksum and cached by that checksum, so a second build neither downloads nor trusts again.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Report } from '../cli/events.js';
 import { IngotError } from '../errors/index.js';
 import type { Checksum, RecipeSource } from '../recipe/index.js';
+import { detectFormat as detectInputFormat } from '../vhd/input-format.js';
 
 export interface ResolvedImage {
   path: string;
@@ -109,23 +110,8 @@ async function hashFile(path: string, algorithm: Checksum['algorithm'] | undefin
   return { sha256: sha, wanted: algorithm === undefined ? undefined : wanted ? wanted.digest('hex') : sha, bytes };
 }
 
-/** Recognises an image by its magic numbers (qemu-img's own probes), raw when nothing matches. */
+/** The image format by its magic numbers (the VHD engine's probe; it calls VHD "vpc" as qemu-img does). */
 export async function detectFormat(path: string): Promise<ResolvedImage['format']> {
-  const file = await open(path, 'r');
-  try {
-    const { size } = await file.stat();
-    const head = Buffer.alloc(512);
-    await file.read(head, 0, 512, 0);
-    if (head.subarray(0, 4).equals(Buffer.from([0x51, 0x46, 0x49, 0xfb]))) return 'qcow2';
-    if (head.subarray(0, 4).toString('latin1') === 'KDMV' || head.subarray(0, 21).toString('latin1') === '# Disk DescriptorFile') return 'vmdk';
-    if (head.subarray(0, 8).toString('latin1') === 'conectix') return 'vhd';
-    if (size >= 512) {
-      const tail = Buffer.alloc(8);
-      await file.read(tail, 0, 8, size - 512);
-      if (tail.toString('latin1') === 'conectix') return 'vhd';
-    }
-    return 'raw';
-  } finally {
-    await file.close();
-  }
+  const format = await detectInputFormat(path);
+  return format === 'vpc' ? 'vhd' : format;
 }
