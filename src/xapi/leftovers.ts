@@ -33,6 +33,22 @@ export async function findLeftovers(xapi: XapiClient, build?: string): Promise<L
   return out;
 }
 
+/** When a build started, read from its id (`<recipe>-YYYYMMDD-HHMMSS-xxxx`, pipeline/build/context.ts). */
+export function buildStarted(build: string): Date | undefined {
+  const m = /-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-[0-9a-f]{4}$/.exec(build);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, se] = m.map(Number) as [number, number, number, number, number, number, number];
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, se));
+}
+
+/** Leftovers of builds started more than `ageMs` ago; an id without a time is kept out (unknown age). */
+export function olderThan(leftovers: Leftover[], ageMs: number, now = Date.now()): Leftover[] {
+  return leftovers.filter((l) => {
+    const started = buildStarted(l.build);
+    return started !== undefined && now - started.getTime() > ageMs;
+  });
+}
+
 /** Removes VMs first (that releases their VBDs), then VDIs. Returns what could not be removed. */
 export async function removeLeftovers(xapi: XapiClient, leftovers: Leftover[], onRemoved: (l: Leftover) => void): Promise<Array<{ leftover: Leftover; error: unknown }>> {
   const failed: Array<{ leftover: Leftover; error: unknown }> = [];

@@ -41,3 +41,11 @@ describe('the CLI shell', () => {
   });
 });
 
+
+describe('ingot clean', () => {
+  it('refuses a malformed --older-than before connecting anywhere', async () => {
+    const r = await runCli(['clean', '--older-than', 'soon'], { env: { INGOT_XAPI_URL: 'https://127.0.0.1:1' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--older-than expects a duration such as 90m or 2h, got 'soon'");
+  });
+});
