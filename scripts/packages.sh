@@ -13,6 +13,7 @@ INGOT_PACKAGES=(
   memcached           # tempauth keeps tokens in memcached; without it Swift refuses every token
   openssl             # test certificates for TLS pinning tests
   openssh-sftp-server # the real sftp-server behind the in-process SSH test server (guest uploads)
+  openssh-client      # ssh-keygen: the oracle for SSH fingerprints in the guest SSH tests
   qemu-system-x86     # qemu-system-x86_64: the lab host runs its VMs (and the real-guest test) with it
   debootstrap         # builds the Debian test guest image (scripts/guest-image.sh)
   fdisk               # sfdisk: partitions that image without loop devices
