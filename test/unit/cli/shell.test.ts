@@ -49,3 +49,12 @@ describe('ingot clean', () => {
     expect(r.stderr).toContain("--older-than expects a duration such as 90m or 2h, got 'soon'");
   });
 });
+
+describe('ingot build --push', () => {
+  it('refuses before touching any host when the Rackspace credentials it will need are missing', async () => {
+    const r = await runCli(['build', 'recipes/debian-12.yaml', '--push'], { env: { HOME: '/nonexistent', INGOT_XAPI_URL: 'https://127.0.0.1:1' } });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('RAX_CREDENTIALS_MISSING');
+    expect(r.stdout).not.toContain('resolve the source image');
+  });
+});
