@@ -86,9 +86,9 @@ export function plan(recipe: Recipe, variables: ResolvedVariables, digest: strin
       'write a NoCloud ISO (label cidata), import it as a VDI and attach it as a CD',
     ], { cloudInit: recipe.cloudInit ?? null }),
     stage('boot', 'boot and reach SSH', [
-      'start the VM; find its IP from the guest metrics',
-      `wait for SSH, host key verified${config.xapi.bastion ? `, through the bastion ${config.xapi.bastion}` : ''}`,
-    ], { bastion: config.xapi.bastion ?? null }),
+      `start the VM; find its IP from the guest metrics (wait up to ${formatDuration(recipe.timeouts.guestAddressSeconds)}: timeouts.guest_address)`,
+      `wait for SSH, host key verified${config.xapi.bastion ? `, through the bastion ${config.xapi.bastion}` : ''}, and for cloud-init to finish (up to ${formatDuration(recipe.timeouts.sshSeconds)}: timeouts.ssh)`,
+    ], { bastion: config.xapi.bastion ?? null, guestAddressSeconds: recipe.timeouts.guestAddressSeconds, sshSeconds: recipe.timeouts.sshSeconds }),
     stage('provision', 'run the provisioning steps', recipe.provision.map((s, i) => `${i + 1}. ${stepWords(s)} (timeout ${formatDuration(s.timeoutSeconds)})`),
       { steps: recipe.provision }, recipe.provision.length === 0 ? 'the recipe has no provision steps' : undefined),
     stage('readiness', 'prepare the image for its target', [
@@ -96,7 +96,7 @@ export function plan(recipe: Recipe, variables: ResolvedVariables, digest: strin
       `remove the build user and keys, host keys and machine-id; keep ${recipe.readiness.sshUser ?? '?'} as the login user`,
       'cloud-init clean, zero free space, then a probe that reports JSON',
     ], { target: recipe.readiness.target, sshUser: recipe.readiness.sshUser ?? null }, recipe.readiness.target === 'none' ? 'readiness.target is none' : undefined),
-    stage('shutdown', 'shut the guest down', ['poweroff from the guest; wait for Halted; else clean, then hard shutdown'], {}),
+    stage('shutdown', 'shut the guest down', [`poweroff from the guest; wait for Halted (up to ${formatDuration(recipe.timeouts.shutdownSeconds)}: timeouts.shutdown); else clean, then hard shutdown from the host`], { shutdownSeconds: recipe.timeouts.shutdownSeconds }),
     stage('export', 'export the disk as a VHD', [
       'detach the seed CD',
       `stream the disk to ${vhdPath}, hashing as it goes`,

@@ -97,7 +97,7 @@ function fieldHint(key: PathSegment | undefined, found: unknown): string | undef
   if (typeof found !== 'number') return undefined;
   if (key === 'mode') return 'Quote the mode: mode: "0644". Unquoted, YAML reads 0644 as the decimal number 644.';
   if (key === 'memory' || key === 'disk' || key === 'segment_size') return sizeHint(found);
-  if (key === 'timeout') return durationHint(found);
+  if (key === 'timeout' || key === 'guest_address' || key === 'ssh' || key === 'shutdown') return durationHint(found);
   return undefined;
 }
 

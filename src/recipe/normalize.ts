@@ -52,6 +52,8 @@ export interface Recipe {
   };
   cloudInit: { kind: 'inline'; userData: Record<string, unknown> } | { kind: 'file'; path: string } | undefined;
   provision: ProvisionStep[];
+  /** The build's waits for the guest, in seconds (recipe `timeouts:`). */
+  timeouts: { guestAddressSeconds: number; sshSeconds: number; shutdownSeconds: number };
   readiness: { target: 'rackspace' | 'none'; sshUser: string | undefined };
   output: { directory: string; fileName: string; deterministic: boolean };
   push: { rackspace: { region: string | undefined; container: string; imageName: string; metadata: Record<string, string>; segmentSizeBytes: number } } | undefined;
@@ -92,6 +94,11 @@ export function normalize(doc: RecipeData, file: string, dir: string): Recipe {
     },
     cloudInit: ci === undefined ? undefined : ci.file !== undefined ? { kind: 'file', path: resolve(dir, ci.file) } : { kind: 'inline', userData: ci.user_data ?? {} },
     provision: doc.provision.map((step) => normalizeStep(step, dir)),
+    timeouts: {
+      guestAddressSeconds: parseDuration(doc.timeouts.guest_address) ?? Number.NaN,
+      sshSeconds: parseDuration(doc.timeouts.ssh) ?? Number.NaN,
+      shutdownSeconds: parseDuration(doc.timeouts.shutdown) ?? Number.NaN,
+    },
     readiness: { target: doc.readiness.target, sshUser: doc.readiness.ssh_user },
     output: { directory: resolve(dir, doc.output.directory), fileName: doc.output.file_name ?? `${doc.name}.vhd`, deterministic: doc.output.deterministic },
     push: doc.push && {

@@ -24,6 +24,8 @@ export const DEFAULTS = {
   segmentSize: '256MiB',
   /** Per step kind, when a step has no `timeout`. */
   timeouts: { shell: '30m', script: '30m', upload: '10m', reboot: '10m' },
+  /** The build's own waits (the recipe's `timeouts:`), named like Packer's ip_getting_timeout, ssh_timeout, shutdown_timeout. */
+  waits: { guest_address: '10m', ssh: '10m', shutdown: '3m' },
 } as const;
 
 const image = z
@@ -89,6 +91,15 @@ const step = z
   .meta(exactlyOne('shell', 'script', 'upload', 'reboot'))
   .describe('one provisioning step: exactly one of shell, script, upload, reboot');
 
+const timeouts = z
+  .strictObject({
+    guest_address: str(FORMATS.duration, 'boot: how long the guest agent may take to report an address (Packer: ip_getting_timeout)').default(DEFAULTS.waits.guest_address),
+    ssh: str(FORMATS.duration, 'boot: how long until an SSH login works and cloud-init has finished (Packer: ssh_timeout)').default(DEFAULTS.waits.ssh),
+    shutdown: str(FORMATS.duration, 'shutdown: how long the guest may take to power itself off before ingot stops it from the host (Packer: shutdown_timeout)').default(DEFAULTS.waits.shutdown),
+  })
+  .prefault({})
+  .describe('how long the build waits for the guest; each a duration, 1s – 24h');
+
 const readiness = z
   .strictObject({
     target: z.enum(['rackspace', 'none']).default(DEFAULTS.readinessTarget).describe('the cloud the image is prepared for'),
@@ -123,6 +134,7 @@ export const RecipeSchema = z
     vm,
     cloud_init: cloudInit.optional(),
     provision: z.array(step).default([]).describe('steps run over SSH, in order'),
+    timeouts,
     readiness,
     output,
     push: push.optional(),

@@ -126,6 +126,16 @@ export function semanticFindings(doc: RecipeDocument, data: unknown, dir: string
     });
   }
 
+  // timeouts: the build's waits
+  if (isMap(data.timeouts)) {
+    for (const [key, value] of Object.entries(data.timeouts)) {
+      const seconds = typeof value === 'string' ? parseDuration(value) : undefined;
+      if (seconds !== undefined && (seconds < 1 || seconds > MAX_TIMEOUT)) {
+        add(['timeouts', key], 'value', { message: 'timeout out of range', expected: 'between 1s and 24h', found: describeFound(value), hint: 'A wait longer than a day means the guest is not coming; look at its console instead.' });
+      }
+    }
+  }
+
   // readiness and push
   const readiness = isMap(data.readiness) ? data.readiness : {};
   const push = isMap(data.push) ? data.push : undefined;

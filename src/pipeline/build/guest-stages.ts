@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createNoCloudIso, DEFAULT_BUILD_USER, fingerprint, generateBuildKey, generateHostKey, mergeUserData, renderCloudConfig } from '../../guest/seed/index.js';
 import { poweroffGuest, runSteps, waitForGuest, type ProvisionStep as SshStep, type WaitOptions } from '../../guest/ssh/index.js';
 import { IngotError } from '../../errors/index.js';
-import type { ProvisionStep } from '../../recipe/index.js';
+import { formatDuration, type ProvisionStep } from '../../recipe/index.js';
 import { guestMetricsRef, waitForGuestAddress } from '../../xapi/metrics.js';
 import { ejectCd, insertCd } from '../../xapi/vbd.js';
 import { createVdi, destroyVdi, importIntoVdi } from '../../xapi/vdi.js';
@@ -51,15 +51,19 @@ export const bootStage: Stage<BuildContext> = {
     // holds (a running VM's VDIs answer VDI_IN_USE).
     ctx.cleanup.register(`running VM ${vm}`, async () => void (await stopVm(xapi, vm, MINUTE)));
     await startVm(xapi, vm);
-    const address = await waitForGuestAddress(xapi, vm, { staleMetrics: stale, timeoutMs: 10 * MINUTE, ipv4GraceMs: 2 * MINUTE, signal });
+    const { guestAddressSeconds, sshSeconds } = ctx.recipe.timeouts;
+    const address = await raiseHint(
+      waitForGuestAddress(xapi, vm, { staleMetrics: stale, timeoutMs: guestAddressSeconds * 1000, ipv4GraceMs: Math.min(2 * MINUTE, guestAddressSeconds * 500), signal }),
+      'XAPI_TIMEOUT', 'guest_address', guestAddressSeconds,
+    );
     ctx.report({ event: 'log', level: 'info', message: `guest address ${address}` });
     const bastion = ctx.config.xapi.bastion;
     const wait: WaitOptions = {
       host: address, port: 22, username: access.user, privateKey: access.buildKey.privateKey, hostKey: access.hostKey.publicKey,
       ...(bastion ? { bastion: await bastionEndpoint(bastion, ctx.env, ctx.redactor) } : {}),
-      deadlineMs: 10 * MINUTE, cloudInit: 'wait', signal, report: ctx.report, redactor: ctx.redactor,
+      deadlineMs: sshSeconds * 1000, cloudInit: 'wait', signal, report: ctx.report, redactor: ctx.redactor,
     };
-    const session = await waitForGuest(wait);
+    const session = await raiseHint(waitForGuest(wait), 'GUEST_UNREACHABLE', 'ssh', sshSeconds);
     ctx.guest = { address, session, wait };
     return `SSH to ${access.user}@${address} with the pinned host key; cloud-init finished`;
   },
@@ -96,19 +100,35 @@ export const shutdownStage: Stage<BuildContext> = {
     const xapi = need(ctx.xapi, 'the XAPI connection');
     const vm = need(ctx.vm, 'the build VM');
     const guest = need(ctx.guest, 'the guest connection');
+    const seconds = ctx.recipe.timeouts.shutdownSeconds;
     try {
       await poweroffGuest(guest.session, { signal });
-      await waitForHalted(xapi, vm, 3 * MINUTE, signal);
+      await waitForHalted(xapi, vm, seconds * 1000, signal);
       return 'the guest powered itself off';
     } catch (error) {
       if (signal.aborted) throw error;
-      ctx.report({ event: 'log', level: 'warn', message: `guest poweroff did not finish (${(error as Error).message}); shutting the VM down from the host` });
+      const raise = (error as IngotError).code === 'XAPI_TIMEOUT' ? ` (if the guest needs longer, raise timeouts.shutdown, now ${formatDuration(seconds)})` : '';
+      ctx.report({ event: 'log', level: 'warn', message: `guest poweroff did not finish (${(error as Error).message})${raise}; shutting the VM down from the host` });
       return `stopped from the host (${await stopVm(xapi, vm, 2 * MINUTE, signal)} shutdown)`;
     } finally {
       guest.session.close();
     }
   },
 };
+
+/** A wait that ran out names the recipe setting that bounds it, so the user knows what to raise. */
+async function raiseHint<T>(wait: Promise<T>, code: IngotError['code'], setting: string, seconds: number): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    if (!(error instanceof IngotError) || error.code !== code) throw error;
+    throw new IngotError(code, error.message, {
+      hint: `${error.hint ?? ''} If the guest is only slow, raise timeouts.${setting} in the recipe (now ${formatDuration(seconds)}).`.trim(),
+      cause: error,
+      ...(error.details ? { details: error.details } : {}),
+    });
+  }
+}
 
 export const detachSeed = async (ctx: BuildContext): Promise<void> => {
   const seed = ctx.seed;

@@ -44,6 +44,19 @@ describe('plan', () => {
     expect(p.warnings).toEqual([]);
   });
 
+  it('names the waits for the guest with their defaults, and a recipe\'s own timeouts', async () => {
+    const c = await debian();
+    const defaults = Object.fromEntries(plan(c.recipe, c.variables, c.digest, bareConfig(), { push: false, keep: false }).stages.map((s) => [s.id, s]));
+    expect(defaults.boot?.actions.join('\n')).toContain('wait up to 10m: timeouts.guest_address');
+    expect(defaults.boot?.actions.join('\n')).toContain('up to 10m: timeouts.ssh');
+    expect(defaults.shutdown?.facts).toEqual({ shutdownSeconds: 180 });
+    const own = { ...c.recipe, timeouts: { guestAddressSeconds: 90, sshSeconds: 1800, shutdownSeconds: 45 } };
+    const byId = Object.fromEntries(plan(own, c.variables, c.digest, bareConfig(), { push: false, keep: false }).stages.map((s) => [s.id, s]));
+    expect(byId.boot?.facts).toMatchObject({ guestAddressSeconds: 90, sshSeconds: 1800 });
+    expect(byId.boot?.actions.join('\n')).toContain('wait up to 1m30s: timeouts.guest_address');
+    expect(byId.shutdown?.actions[0]).toContain('up to 45s: timeouts.shutdown');
+  });
+
   it('skips push without --push and says how to enable it; with --push names region, container, metadata', async () => {
     const c = await debian();
     const off = plan(c.recipe, c.variables, c.digest, bareConfig(), { push: false, keep: false }).stages.at(-1);

@@ -12,7 +12,7 @@ describe('recipes/schema.json', () => {
 
   it('lets editors complete every top-level key and rejects unknown ones', () => {
     const schema = committed() as { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
-    expect(Object.keys(schema.properties)).toEqual(['name', 'description', 'variables', 'source', 'vm', 'cloud_init', 'provision', 'readiness', 'output', 'push']);
+    expect(Object.keys(schema.properties)).toEqual(['name', 'description', 'variables', 'source', 'vm', 'cloud_init', 'provision', 'timeouts', 'readiness', 'output', 'push']);
     expect(schema.required).toEqual(['name', 'source']);
     expect(schema.additionalProperties).toBe(false);
   });
