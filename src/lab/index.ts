@@ -38,6 +38,8 @@ export interface LabOptions {
   authFailureDelayMs?: number;
   /** SR sizes for a fresh state directory (bytes). */
   srSizes?: Partial<{ ext: number; lvm: number; iso: number }>;
+  /** A fresh state directory's local SR: `ext` (thin, default) or `lvm` (thick: the host then has no thin SR). */
+  localSr?: 'ext' | 'lvm';
   /** Also listen on this address (same port) as a pool member that is not the coordinator. */
   memberAddress?: string;
   report?: Report;
@@ -81,7 +83,7 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
   const fresh = db === undefined;
   db ??= new Db();
   const sizes = { ext: 100 * GiB, lvm: 50 * GiB, iso: 10 * GiB, ...options.srSizes };
-  const refs = fresh ? seed(db, { address: host, srSizes: sizes }) : { poolRef: db.all('pool')[0]?.[0], hostRef: db.all('host')[0]?.[0] };
+  const refs = fresh ? seed(db, { address: host, srSizes: sizes, ...(options.localSr ? { localSr: options.localSr } : {}) }) : { poolRef: db.all('pool')[0]?.[0], hostRef: db.all('host')[0]?.[0] };
   if (refs.poolRef === undefined || refs.hostRef === undefined) {
     throw new IngotError('LAB_STATE_INVALID', `The lab state in ${options.dir} has no pool or host record.`, { hint: 'Move that directory away to start from a fresh lab.' });
   }

@@ -11,6 +11,11 @@ export interface SeedOptions {
   /** The host's address as clients reach it (host.address, HOST_IS_SLAVE's parameter). */
   address: string;
   srSizes: { ext: number; lvm: number; iso: number };
+  /**
+   * The local SR the XCP-ng installer makes: `ext` (thin, "Enable thin provisioning" ticked, the
+   * lab's default) or `lvm` (thick, the installer's other choice); with `lvm` the host has no thin SR.
+   */
+  localSr?: 'ext' | 'lvm';
 }
 
 export interface Seeded {
@@ -127,8 +132,9 @@ export function seed(db: Db, opts: SeedOptions): Seeded {
     db.create('PBD', { host: hostRef, SR: ref, device_config: {}, currently_attached: true });
     return ref;
   };
-  const extSr = sr('Local storage', 'ext', 'user', opts.srSizes.ext, {});
-  sr('Local LVM (thick)', 'lvm', 'user', opts.srSizes.lvm, { allocation: 'thick', use_vhd: 'true' });
+  const thick = { allocation: 'thick', use_vhd: 'true' };
+  const extSr = opts.localSr === 'lvm' ? sr('Local storage', 'lvm', 'user', opts.srSizes.ext, thick) : sr('Local storage', 'ext', 'user', opts.srSizes.ext, {});
+  if (opts.localSr !== 'lvm') sr('Local LVM (thick)', 'lvm', 'user', opts.srSizes.lvm, thick);
   sr('ISO library', 'iso', 'iso', opts.srSizes.iso, {});
 
   const network = db.create('network', { name_label: 'Pool-wide network associated with eth0', bridge: 'xenbr0', MTU: 1500, managed: true, other_config: {} });

@@ -56,6 +56,11 @@ export async function trustOptions(url: URL, trust: TlsTrust, signal?: AbortSign
   }
 }
 
+/** The SHA-256 fingerprint of the certificate the host presents, read without trusting it (for `ingot doctor`'s advice). */
+export async function peerFingerprint(url: URL, signal?: AbortSignal): Promise<string> {
+  return normaliseFingerprint((await peerCertificate(url, signal)).fingerprint256);
+}
+
 function peerCertificate(url: URL, signal?: AbortSignal): Promise<PeerCertificate> {
   return new Promise((resolve, reject) => {
     const host = url.hostname.replace(/^\[|\]$/g, '');

@@ -5,6 +5,7 @@ import { checkCommand } from './check.js';
 import { cleanCommand } from './clean.js';
 import { configCommand } from './config.js';
 import { convertCommand } from './convert.js';
+import { doctorCommand } from './doctor.js';
 import { labCommand } from './lab.js';
 import { pushCommand } from './push.js';
 import { validateCommand } from './validate.js';
@@ -18,4 +19,5 @@ export const COMMANDS: readonly Command[] = [
   labCommand,
   cleanCommand,
   configCommand,
+  doctorCommand,
 ];
