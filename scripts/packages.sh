@@ -19,6 +19,8 @@ INGOT_PACKAGES=(
   fdisk               # sfdisk: partitions that image without loop devices
   e2fsprogs           # mke2fs -d: fills the image's ext4 partition from a directory
   ovmf                # UEFI firmware for lab VMs with HVM_boot_params firmware=uefi
+  vagrant             # `vagrant validate` of the Vagrantfile (test/integration/vagrant)
+  vagrant-libvirt     #   its libvirt provider plugin, so the libvirt settings are validated too
   python3-yaml python3-requests python3-oauthlib python3-netifaces python3-jinja2 python3-jsonschema python3-configobj python3-jsonpatch python3-serial
                       # cloud-init 22.4's libraries: tests run its real code on the seeds, unpacked, never installed (test/support/guest-iso)
 )
