@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   XAPI_NOT_FOUND: EXIT.failed,
   XAPI_TIMEOUT: EXIT.external,
   XAPI_SR_UNSUITABLE: EXIT.failed,
+  XAPI_SOURCE_UNSUITABLE: EXIT.failed,
   // Rackspace (src/rackspace)
   RAX_CREDENTIALS_MISSING: EXIT.config,
   RAX_AUTH_FAILED: EXIT.config,

@@ -11,7 +11,14 @@ export interface Manifest {
   ingot: { version: string; node: string };
   build: { id: string; started: string; finished: string; seconds: number };
   recipe: { name: string; path: string; digest: string; variables: Record<string, string> };
-  source: { kind: 'image' | 'template' | 'vdi'; reference: string; sha256?: string; sha512?: string; format?: string };
+  source: {
+    kind: 'image' | 'template' | 'vdi';
+    /** What the recipe wrote: the image's url or path, the template's or VDI's name or uuid. */
+    reference: string;
+    sha256?: string; sha512?: string; format?: string;
+    /** template/vdi: the uuid of the object named, the uuid and size of the VDI cloned, and how (VDI.clone or VDI.copy). */
+    uuid?: string; vdi_uuid?: string; virtual_size?: number; method?: 'VDI.clone' | 'VDI.copy';
+  };
   host: { url: string; product: string; product_version: string; xapi: string; api_version: string };
   stages: StageTiming[];
   steps: Array<{ index: number; kind: string; label: string; exit_status: number | null; seconds: number; last_lines: string[] }>;

@@ -118,7 +118,7 @@ export function plan(recipe: Recipe, variables: ResolvedVariables, digest: strin
 function resolveActions(recipe: Recipe): string[] {
   const src = recipe.source;
   if (src.kind === 'template') return [`no download: the disk comes from template or VM "${src.template}"`];
-  if (src.kind === 'vdi') return [`no download: the disk comes from VDI ${src.uuid}`];
+  if (src.kind === 'vdi') return [`no download: the disk comes from VDI "${src.vdi}"`];
   const sum = src.checksum ? `${src.checksum.algorithm} ${src.checksum.hex}` : undefined;
   return [
     src.url !== undefined ? `download ${src.url} (cached by checksum)` : `read ${src.path}`,
@@ -131,8 +131,8 @@ function diskActions(recipe: Recipe, sr: string, disk: string): string[] {
   const src = recipe.source;
   const first =
     src.kind === 'image' ? `convert the image to a dynamic VHD stream and import it into a new VDI on ${sr}`
-    : src.kind === 'template' ? `clone the disk of "${src.template}" on ${sr}`
-    : `copy VDI ${src.uuid} to ${sr}`;
+    : src.kind === 'template' ? `clone the disk of "${src.template}" (VDI.clone on the same SR, else VDI.copy) onto ${sr}`
+    : `clone VDI "${src.vdi}" (VDI.clone on the same SR, else VDI.copy) onto ${sr}`;
   return [first, recipe.vm.diskBytes === undefined ? 'keep the source disk\'s size' : `grow it to ${disk}`];
 }
 

@@ -11,7 +11,7 @@ export type RecipeSource =
   | { kind: 'image'; path: string; url?: undefined; checksum?: Checksum; format: ImageFormat | undefined }
   | { kind: 'image'; url: string; path?: undefined; checksum: Checksum; format: ImageFormat | undefined }
   | { kind: 'template'; template: string }
-  | { kind: 'vdi'; uuid: string };
+  | { kind: 'vdi'; vdi: string };
 
 export interface Checksum {
   algorithm: 'sha256' | 'sha512';
@@ -72,7 +72,7 @@ export function normalize(doc: RecipeData, file: string, dir: string): Recipe {
       : { kind: 'image', path: resolve(dir, image.path ?? ''), ...(checksumOf(image) ? { checksum: checksumOf(image)! } : {}), format: image.format }
     : doc.source.template !== undefined
       ? { kind: 'template', template: doc.source.template }
-      : { kind: 'vdi', uuid: doc.source.vdi ?? '' };
+      : { kind: 'vdi', vdi: doc.source.vdi ?? '' };
   const ci = doc.cloud_init;
   return {
     file,

@@ -43,7 +43,7 @@ const source = z
   .strictObject({
     image: image.optional(),
     template: z.string().regex(FORMATS.nonBlank.pattern).optional().describe('name label or UUID of an existing template or VM to clone'),
-    vdi: str(FORMATS.uuid, 'UUID of an existing VDI to copy').optional(),
+    vdi: z.string().regex(FORMATS.nonBlank.pattern).optional().describe('UUID or name label of an existing VDI to copy'),
   })
   .meta(exactlyOne('image', 'template', 'vdi'))
   .describe('where the disk comes from: exactly one of image, template, vdi');

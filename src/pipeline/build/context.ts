@@ -11,6 +11,7 @@ import type { KeyPair } from '../../guest/seed/index.js';
 import type { CheckResult } from '../../vhd/index.js';
 import type { XapiClient } from '../../xapi/client.js';
 import type { HostVersions } from '../../xapi/host.js';
+import type { SourceDisk } from '../../xapi/source-disk.js';
 import type { ChosenSr } from '../../xapi/sr.js';
 import type { Ref } from '../../xapi/types.generated.js';
 import type { CleanupStack } from '../cleanup.js';
@@ -35,10 +36,12 @@ export interface BuildContext extends BuildInputs {
   started: Date;
   cleanup: CleanupStack;
   image?: ResolvedImage;
+  /** source.template / source.vdi: the disk on the host the build disk is cloned from (found by the storage stage). */
+  sourceDisk?: SourceDisk;
   xapi?: XapiClient;
   host?: HostVersions;
   sr?: ChosenSr;
-  disk?: { vdi: Ref<'VDI'>; virtualSize: number };
+  disk?: { vdi: Ref<'VDI'>; virtualSize: number; method: 'import' | 'VDI.clone' | 'VDI.copy' };
   vm?: Ref<'VM'>;
   access?: { user: string; buildKey: KeyPair; hostKey: KeyPair };
   seed?: { vdi: Ref<'VDI'>; vbd: Ref<'VBD'>; created: boolean };

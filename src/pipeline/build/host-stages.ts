@@ -10,7 +10,8 @@ import { hostVersions } from '../../xapi/host.js';
 import { attachNic, chooseNetwork } from '../../xapi/network.js';
 import { chooseSr } from '../../xapi/sr.js';
 import { attachDisk } from '../../xapi/vbd.js';
-import { createVdi, destroyVdi, importIntoVdi } from '../../xapi/vdi.js';
+import { findTemplateDisk, findVdi, cloneOnto, markAsBuildDisk } from '../../xapi/source-disk.js';
+import { createVdi, destroyVdi, getVdi, importIntoVdi, resizeVdi } from '../../xapi/vdi.js';
 import { configureVm, destroyVm, findTemplate, instantiate } from '../../xapi/vm.js';
 import type { Ref } from '../../xapi/types.generated.js';
 import type { Stage } from '../stages.js';
@@ -22,12 +23,9 @@ export const resolveStage: Stage<BuildContext> = {
   title: 'resolve the source image',
   async run(ctx, signal) {
     const source = ctx.recipe.source;
-    if (source.kind !== 'image') {
-      // Cloning a template's or a VDI's disk is part of the recipe language but not of the build yet.
-      throw new IngotError('NOT_IMPLEMENTED', `building from source.${source.kind} is not built yet`, {
-        hint: 'Use source.image (a path or a url with its checksum) for now.',
-      });
-    }
+    // A template's or a VDI's disk is on the host already: the storage stage finds it once connected.
+    if (source.kind === 'template') return `template or VM "${source.template}" on the host: nothing to download`;
+    if (source.kind === 'vdi') return `VDI "${source.vdi}" on the host: nothing to download`;
     ctx.image = await resolveImage(source, { env: ctx.env, report: ctx.report, signal });
     return `${ctx.image.format} ${formatBytes(ctx.image.bytes)}, sha256 ${ctx.image.sha256.slice(0, 16)}…${ctx.image.cached ? ' (cached)' : ''}`;
   },
@@ -47,9 +45,28 @@ export const storageStage: Stage<BuildContext> = {
   id: 'storage',
   title: 'choose a thin SR',
   async run(ctx) {
-    const want = ctx.recipe.vm.diskBytes ?? need(ctx.image, 'the source image').bytes;
-    ctx.sr = await chooseSr(need(ctx.xapi, 'the XAPI connection'), ctx.recipe.vm.sr, want);
-    return `"${ctx.sr.record.name_label}" (${ctx.sr.record.type}: ${ctx.sr.reason})`;
+    const xapi = need(ctx.xapi, 'the XAPI connection');
+    const source = ctx.recipe.source;
+    let want: number;
+    let found = '';
+    if (source.kind === 'image') {
+      want = ctx.recipe.vm.diskBytes ?? need(ctx.image, 'the source image').bytes;
+    } else {
+      // Found (and refused: missing, ambiguous, diskless, in use, larger than vm.disk) before anything is created.
+      const disk = source.kind === 'template' ? await findTemplateDisk(xapi, source.template) : await findVdi(xapi, source.vdi);
+      const size = Number(disk.record.virtual_size);
+      const wanted = ctx.recipe.vm.diskBytes;
+      if (wanted !== undefined && wanted < size) {
+        throw new IngotError('XAPI_SOURCE_UNSUITABLE', `vm.disk is ${formatSize(wanted)} but the source disk (${disk.note}) is ${formatSize(size)}: ingot never shrinks a disk`, {
+          hint: `Set vm.disk to at least ${formatSize(size)}, or remove it to keep the source disk's size.`,
+        });
+      }
+      ctx.sourceDisk = disk;
+      want = Math.max(size, wanted ?? 0);
+      found = `source: ${disk.note} (${disk.record.uuid}, ${formatSize(size)}); `;
+    }
+    ctx.sr = await chooseSr(xapi, ctx.recipe.vm.sr, want);
+    return `${found}"${ctx.sr.record.name_label}" (${ctx.sr.record.type}: ${ctx.sr.reason})`;
   },
 };
 
@@ -57,27 +74,48 @@ export const diskStage: Stage<BuildContext> = {
   id: 'disk',
   title: 'import the source disk into a new VDI',
   async run(ctx, signal) {
-    const xapi = need(ctx.xapi, 'the XAPI connection');
-    const image = need(ctx.image, 'the source image');
-    let raw = image.path;
-    if (image.format !== 'raw') {
-      raw = join(ctx.workDir, 'source.raw');
-      await qemuToRaw(image.path, image.format === 'vhd' ? 'vpc' : image.format, raw, signal, ctx.report);
-    }
-    // The host's import handler needs Content-Length: the VHD's exact length is known up front.
-    // Progress is reported once, by the upload (the writer's own would count the same bytes again).
-    const vhd = await vhdStreamFromFile(raw, { deterministic: false, signal });
-    const virtualSize = Math.max(vhd.currentSize, ctx.recipe.vm.diskBytes ?? 0);
-    const vdi = await createVdi(xapi, {
-      sr: need(ctx.sr, 'the SR').ref, virtualSize, nameLabel: `${ctx.recipe.name} (ingot build ${ctx.buildId})`,
-      nameDescription: `ingot build disk for recipe ${ctx.recipe.name}`, buildId: ctx.buildId,
-    });
-    ctx.cleanup.register(`VDI ${vdi} (build disk)`, () => destroyVdi(xapi, vdi));
-    ctx.disk = { vdi, virtualSize };
-    await importIntoVdi(xapi, vdi, 'vhd', vhd, ctx.report, 'import');
-    return `${formatSize(virtualSize)} VDI, ${formatBytes(vhd.length)} sent as VHD`;
+    return ctx.recipe.source.kind === 'image' ? importDisk(ctx, signal) : cloneDisk(ctx);
   },
 };
+
+async function importDisk(ctx: BuildContext, signal: AbortSignal): Promise<string> {
+  const xapi = need(ctx.xapi, 'the XAPI connection');
+  const image = need(ctx.image, 'the source image');
+  let raw = image.path;
+  if (image.format !== 'raw') {
+    raw = join(ctx.workDir, 'source.raw');
+    await qemuToRaw(image.path, image.format === 'vhd' ? 'vpc' : image.format, raw, signal, ctx.report);
+  }
+  // The host's import handler needs Content-Length: the VHD's exact length is known up front.
+  // Progress is reported once, by the upload (the writer's own would count the same bytes again).
+  const vhd = await vhdStreamFromFile(raw, { deterministic: false, signal });
+  const virtualSize = Math.max(vhd.currentSize, ctx.recipe.vm.diskBytes ?? 0);
+  const vdi = await createVdi(xapi, {
+    sr: need(ctx.sr, 'the SR').ref, virtualSize, nameLabel: buildDiskName(ctx), nameDescription: buildDiskDescription(ctx), buildId: ctx.buildId,
+  });
+  ctx.cleanup.register(`VDI ${vdi} (build disk)`, () => destroyVdi(xapi, vdi));
+  ctx.disk = { vdi, virtualSize, method: 'import' };
+  await importIntoVdi(xapi, vdi, 'vhd', vhd, ctx.report, 'import');
+  return `${formatSize(virtualSize)} VDI, ${formatBytes(vhd.length)} sent as VHD`;
+}
+
+/** source.template / source.vdi: a clone (same SR) or copy of the source disk, grown to vm.disk. The source is only read. */
+async function cloneDisk(ctx: BuildContext): Promise<string> {
+  const xapi = need(ctx.xapi, 'the XAPI connection');
+  const source = need(ctx.sourceDisk, 'the source disk');
+  const { ref: vdi, method } = await cloneOnto(xapi, source, need(ctx.sr, 'the SR').ref);
+  ctx.cleanup.register(`VDI ${vdi} (build disk)`, () => destroyVdi(xapi, vdi));
+  await markAsBuildDisk(xapi, vdi, { nameLabel: buildDiskName(ctx), nameDescription: buildDiskDescription(ctx) }, ctx.buildId);
+  const sourceSize = Number(source.record.virtual_size);
+  const wanted = ctx.recipe.vm.diskBytes;
+  if (wanted !== undefined && wanted > sourceSize) await resizeVdi(xapi, vdi, wanted);
+  const virtualSize = Number((await getVdi(xapi, vdi)).virtual_size);
+  ctx.disk = { vdi, virtualSize, method };
+  return `${method} of ${source.note}: ${formatSize(virtualSize)} VDI${virtualSize > sourceSize ? ` (grown from ${formatSize(sourceSize)})` : ''}`;
+}
+
+const buildDiskName = (ctx: BuildContext): string => `${ctx.recipe.name} (ingot build ${ctx.buildId})`;
+const buildDiskDescription = (ctx: BuildContext): string => `ingot build disk for recipe ${ctx.recipe.name}`;
 
 export const vmStage: Stage<BuildContext> = {
   id: 'vm',

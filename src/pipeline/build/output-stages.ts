@@ -68,7 +68,9 @@ export async function writeBuildManifest(ctx: BuildContext, stages: StageTiming[
     recipe: { name: ctx.recipe.name, path: ctx.recipe.file, digest: ctx.digest, variables: ctx.variables.values },
     source: {
       kind: source.kind,
-      reference: source.kind === 'image' ? (source.url ?? source.path) : source.kind === 'template' ? source.template : source.uuid,
+      reference: source.kind === 'image' ? (source.url ?? source.path) : source.kind === 'template' ? source.template : source.vdi,
+      ...(ctx.sourceDisk ? { uuid: ctx.sourceDisk.named.uuid, vdi_uuid: ctx.sourceDisk.record.uuid, virtual_size: Number(ctx.sourceDisk.record.virtual_size) } : {}),
+      ...(ctx.disk && ctx.disk.method !== 'import' ? { method: ctx.disk.method } : {}),
       ...(ctx.image ? { sha256: ctx.image.sha256, format: ctx.image.format } : {}),
       ...(ctx.image?.checksum?.algorithm === 'sha512' ? { sha512: ctx.image.checksum.hex } : {}),
     },
