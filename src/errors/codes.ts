@@ -89,6 +89,10 @@ export const ERROR_CODES = {
   STEP_INVALID: EXIT.failed,
   STEP_FAILED: EXIT.failed,
   STEP_TIMEOUT: EXIT.failed,
+  // Readiness targets (src/guest/readiness)
+  READINESS_UNSUPPORTED: EXIT.failed,
+  READINESS_FAILED: EXIT.failed,
+  READINESS_PROBE_INVALID: EXIT.failed,
 } as const satisfies Record<string, ExitStatus>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

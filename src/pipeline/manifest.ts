@@ -1,6 +1,7 @@
 // The build manifest: provenance of one image, written beside the VHD as <name>.manifest.json.
 // `ingot push` reads it for what its flags omit (push.rackspace, readiness.ssh_user).
 import { rename, writeFile } from 'node:fs/promises';
+import type { BuildIdentity, ReportItem } from '../guest/readiness/index.js';
 import type { Redactor } from '../redact.js';
 import type { StageTiming } from './stages.js';
 
@@ -22,7 +23,8 @@ export interface Manifest {
   host: { url: string; product: string; product_version: string; xapi: string; api_version: string };
   stages: StageTiming[];
   steps: Array<{ index: number; kind: string; label: string; exit_status: number | null; seconds: number; last_lines: string[] }>;
-  readiness: { target: 'rackspace' | 'none'; ssh_user?: string; report?: unknown };
+  /** report: the probe's items (waived ones marked); build_identity: what `ingot rehearse` must find changed. */
+  readiness: { target: 'rackspace' | 'none'; ssh_user?: string; waive?: string[]; system?: string; report?: ReportItem[]; build_identity?: BuildIdentity };
   output: { file: string; size: number; sha256: string; virtual_size: number; deterministic: boolean };
   check: { verdict: string; findings: unknown[] };
   push: { rackspace?: Record<string, unknown>; result?: Record<string, unknown> } | null;

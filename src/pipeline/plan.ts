@@ -92,10 +92,11 @@ export function plan(recipe: Recipe, variables: ResolvedVariables, digest: strin
     stage('provision', 'run the provisioning steps', recipe.provision.map((s, i) => `${i + 1}. ${stepWords(s)} (timeout ${formatDuration(s.timeoutSeconds)})`),
       { steps: recipe.provision }, recipe.provision.length === 0 ? 'the recipe has no provision steps' : undefined),
     stage('readiness', 'prepare the image for its target', [
-      'cloud-init with the ConfigDrive datasource, guest agent, serial console, fstab by UUID',
-      `remove the build user and keys, host keys and machine-id; keep ${recipe.readiness.sshUser ?? '?'} as the login user`,
-      'cloud-init clean, zero free space, then a probe that reports JSON',
-    ], { target: recipe.readiness.target, sshUser: recipe.readiness.sshUser ?? null }, recipe.readiness.target === 'none' ? 'readiness.target is none' : undefined),
+      'record the build identity (host name, host key fingerprints, machine-id hash); Debian 12 and Ubuntu 24.04 only',
+      `cloud-init with the ConfigDrive datasource and ${recipe.readiness.sshUser ?? '?'} as its default user, guest agent, consoles hvc0 and ttyS0, fstab by UUID`,
+      'remove the build user and key, host keys and machine-id; cloud-init clean, caches, zero free space',
+      `probe (templates/readiness/rackspace/probe.sh); ${recipe.readiness.waive.length > 0 ? `waived: ${recipe.readiness.waive.join(', ')}` : 'no item waived'}; power-off scheduled in the same root process`,
+    ], { target: recipe.readiness.target, sshUser: recipe.readiness.sshUser ?? null, waive: recipe.readiness.waive }, recipe.readiness.target === 'none' ? 'readiness.target is none' : undefined),
     stage('shutdown', 'shut the guest down', [`poweroff from the guest; wait for Halted (up to ${formatDuration(recipe.timeouts.shutdownSeconds)}: timeouts.shutdown); else clean, then hard shutdown from the host`], { shutdownSeconds: recipe.timeouts.shutdownSeconds }),
     stage('export', 'export the disk as a VHD', [
       'detach the seed CD',

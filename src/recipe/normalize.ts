@@ -54,7 +54,7 @@ export interface Recipe {
   provision: ProvisionStep[];
   /** The build's waits for the guest, in seconds (recipe `timeouts:`). */
   timeouts: { guestAddressSeconds: number; sshSeconds: number; shutdownSeconds: number };
-  readiness: { target: 'rackspace' | 'none'; sshUser: string | undefined };
+  readiness: { target: 'rackspace' | 'none'; sshUser: string | undefined; waive: string[] };
   output: { directory: string; fileName: string; deterministic: boolean };
   push: { rackspace: { region: string | undefined; container: string; imageName: string; metadata: Record<string, string>; segmentSizeBytes: number } } | undefined;
 }
@@ -99,7 +99,7 @@ export function normalize(doc: RecipeData, file: string, dir: string): Recipe {
       sshSeconds: parseDuration(doc.timeouts.ssh) ?? Number.NaN,
       shutdownSeconds: parseDuration(doc.timeouts.shutdown) ?? Number.NaN,
     },
-    readiness: { target: doc.readiness.target, sshUser: doc.readiness.ssh_user },
+    readiness: { target: doc.readiness.target, sshUser: doc.readiness.ssh_user, waive: [...new Set(doc.readiness.waive)] },
     output: { directory: resolve(dir, doc.output.directory), fileName: doc.output.file_name ?? `${doc.name}.vhd`, deterministic: doc.output.deterministic },
     push: doc.push && {
       rackspace: {

@@ -2,6 +2,7 @@
 // generated from it (`npm run schema`); semantic rules that need more than one field or the
 // file system live in semantic.ts. Defaults are documented field by field in docs/recipes.md.
 import { z } from 'zod';
+import { READINESS_ITEM_IDS } from '../guest/readiness/items.js';
 import { FORMATS, type StringFormat } from './formats.js';
 
 const str = (format: StringFormat, description: string) => z.string().regex(format.pattern).describe(description);
@@ -104,6 +105,7 @@ const readiness = z
   .strictObject({
     target: z.enum(['rackspace', 'none']).default(DEFAULTS.readinessTarget).describe('the cloud the image is prepared for'),
     ssh_user: str(FORMATS.owner, 'the default login user of the image, e.g. debian').optional(),
+    waive: z.array(z.enum(READINESS_ITEM_IDS)).default([]).describe('readiness probe items whose failure does not stop the build (docs/readiness.md)'),
   })
   .prefault({});
 

@@ -7,6 +7,7 @@ import type { IngotConfig } from '../../config/index.js';
 import type { Redactor } from '../../redact.js';
 import type { Recipe, ResolvedVariables } from '../../recipe/index.js';
 import type { GuestSession, StepResult, WaitOptions } from '../../guest/ssh/index.js';
+import type { ReadinessResult } from '../../guest/readiness/index.js';
 import type { KeyPair } from '../../guest/seed/index.js';
 import type { CheckResult } from '../../vhd/index.js';
 import type { XapiClient } from '../../xapi/client.js';
@@ -47,6 +48,8 @@ export interface BuildContext extends BuildInputs {
   seed?: { vdi: Ref<'VDI'>; vbd: Ref<'VBD'>; created: boolean };
   guest?: { address: string; session: GuestSession; wait: WaitOptions };
   steps: StepResult[];
+  /** Set by the readiness stage; its run.sh already scheduled the guest's power-off. */
+  readiness?: ReadinessResult;
   output?: { path: string; size: number; sha256: string; virtualSize: number };
   check?: CheckResult;
   pushResult?: Record<string, unknown>;

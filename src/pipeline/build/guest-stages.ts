@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createNoCloudIso, DEFAULT_BUILD_USER, fingerprint, generateBuildKey, generateHostKey, mergeUserData, renderCloudConfig } from '../../guest/seed/index.js';
 import { poweroffGuest, runSteps, waitForGuest, type ProvisionStep as SshStep, type WaitOptions } from '../../guest/ssh/index.js';
 import { IngotError } from '../../errors/index.js';
+import { runReadiness } from '../../guest/readiness/index.js';
 import { formatDuration, type ProvisionStep } from '../../recipe/index.js';
 import { guestMetricsRef, waitForGuestAddress } from '../../xapi/metrics.js';
 import { ejectCd, insertCd } from '../../xapi/vbd.js';
@@ -86,10 +87,18 @@ export const readinessStage: Stage<BuildContext> = {
   id: 'readiness',
   title: 'prepare the image for its target',
   skip: (ctx) => (ctx.recipe.readiness.target === 'none' ? 'readiness target none' : undefined),
-  async run() {
-    throw new IngotError('NOT_IMPLEMENTED', 'the rackspace readiness target is not built yet', {
-      hint: 'Set readiness.target: none to build without it; the Rackspace preparation is tracked in issue 6.',
+  async run(ctx, signal) {
+    const guest = need(ctx.guest, 'the guest connection');
+    const access = need(ctx.access, 'the build access');
+    const sshUser = need(ctx.recipe.readiness.sshUser, 'readiness.ssh_user (required by the recipe rules for target rackspace)');
+    ctx.readiness = await runReadiness(guest.session, {
+      target: 'rackspace', sshUser, buildUser: access.user, buildPublicKey: access.buildKey.publicKey,
+      waive: ctx.recipe.readiness.waive, signal, report: ctx.report,
     });
+    const failedWaived = ctx.readiness.report.filter((item) => !item.ok).map((item) => item.id);
+    for (const id of failedWaived) ctx.report({ event: 'log', level: 'warn', message: `readiness item ${id} failed and is waived by the recipe: ${ctx.readiness.report.find((i) => i.id === id)?.evidence ?? ''}` });
+    const passed = ctx.readiness.report.length - failedWaived.length;
+    return `${ctx.readiness.system}: ${passed}/${ctx.readiness.report.length} probe items passed${failedWaived.length > 0 ? `, waived: ${failedWaived.join(', ')}` : ''}; power-off scheduled`;
   },
 };
 
@@ -102,6 +111,12 @@ export const shutdownStage: Stage<BuildContext> = {
     const guest = need(ctx.guest, 'the guest connection');
     const seconds = ctx.recipe.timeouts.shutdownSeconds;
     try {
+      // The readiness stage's root process already scheduled the power-off: its build user and
+      // sudo rule are gone, so asking again from the guest would fail. Only wait for Halted.
+      if (ctx.readiness?.poweroffScheduled === true) {
+        await waitForHalted(xapi, vm, seconds * 1000, signal);
+        return 'the guest powered itself off after the readiness stage';
+      }
       await poweroffGuest(guest.session, { signal });
       await waitForHalted(xapi, vm, seconds * 1000, signal);
       return 'the guest powered itself off';

@@ -80,7 +80,11 @@ export async function writeBuildManifest(ctx: BuildContext, stages: StageTiming[
     },
     stages,
     steps: ctx.steps.map((s) => ({ index: s.index, kind: s.kind, label: s.label, exit_status: s.exitCode, seconds: Math.round(s.durationMs / 100) / 10, last_lines: s.lastLines })),
-    readiness: { target: ctx.recipe.readiness.target, ...(ctx.recipe.readiness.sshUser ? { ssh_user: ctx.recipe.readiness.sshUser } : {}) },
+    readiness: {
+      target: ctx.recipe.readiness.target,
+      ...(ctx.recipe.readiness.sshUser ? { ssh_user: ctx.recipe.readiness.sshUser } : {}),
+      ...(ctx.readiness ? { waive: ctx.recipe.readiness.waive, system: ctx.readiness.system, report: ctx.readiness.report, build_identity: ctx.readiness.build_identity } : {}),
+    },
     output: { file: output.path, size: output.size, sha256: output.sha256, virtual_size: output.virtualSize, deterministic: ctx.recipe.output.deterministic },
     check: { verdict: ctx.check?.verdict ?? 'not run', findings: ctx.check?.findings ?? [] },
     push: ctx.recipe.push === undefined ? null : {
