@@ -140,6 +140,20 @@ describe('ingot doctor', { timeout: 60_000 }, () => {
     expect(checks.get('xapi.network')?.status).toBe('ok');
   });
 
+  it('warns when thin SRs exist but the pool default SR is thick, naming a thin one for vm.sr', async () => {
+    const [poolRef, pool] = lab.lab.db.all('pool')[0]!;
+    const thick = lab.lab.db.all('SR').find(([, sr]) => sr.type === 'lvm')!;
+    lab.lab.db.update('pool', poolRef, { default_SR: thick[0] });
+    try {
+      const { r, checks } = await doctor();
+      expect(r.status).toBe(0);
+      expect(checks.get('xapi.sr')).toMatchObject({ status: 'warn', found: expect.stringContaining('the pool default SR "Local LVM (thick)" is not thin') });
+      expect(checks.get('xapi.sr')?.fix).toContain('vm.sr: "Local storage"');
+    } finally {
+      lab.lab.db.update('pool', poolRef, { default_SR: pool.default_SR });
+    }
+  });
+
   it('reports a bad Rackspace password as refused by Identity, without printing it', async () => {
     const { r, checks } = await doctor({ RAX_API_KEY: '', RAX_PASSWORD: 'wrong-rackspace-password' });
     expect(r.status).toBe(1);
@@ -156,6 +170,20 @@ describe('ingot doctor', { timeout: 60_000 }, () => {
     expect(failed(checks)).toEqual(['rackspace.cloud-files', 'rackspace.cloud-images']);
     expect(checks.get('rackspace.region')?.found).toMatch(/^SYD \(RAX_REGION\); regions with Cloud Files or Cloud Images on this account: DFW, ORD$/);
     expect(checks.get('rackspace.cloud-files')?.fix).toMatch(/Pick one of ORD, DFW/);
+  });
+
+  it('checks the lab host started with `ingot lab up` when nothing else is configured', { timeout: 120_000 }, async () => {
+    const state = { XDG_STATE_HOME: join(dir, 'lab-up-state') };
+    const up = await runCli(['lab', 'up', '--port', '0', '--accel', 'tcg'], { env: { ...base, ...state } });
+    expect(up.status, up.stderr).toBe(0);
+    try {
+      const { r, checks } = await doctor({ ...state, INGOT_XAPI_URL: '', INGOT_XAPI_PASSWORD_FILE: '', INGOT_XAPI_FINGERPRINT: '' });
+      expect(r.status, r.stdout).toBe(0);
+      expect(checks.get('xapi.config')?.found).toMatch(/^https:\/\/127\.0\.0\.1:\d+ as root, password set \(lab\), trust: pinned fingerprint \(lab\)$/);
+      for (const id of ['xapi.tls', 'xapi.login', 'xapi.sr', 'xapi.network']) expect(checks.get(id)?.status, id).toBe('ok');
+    } finally {
+      await runCli(['lab', 'down'], { env: { ...base, ...state } });
+    }
   });
 
   it('warns, and exits 0, when neither a host nor Rackspace is configured', async () => {
