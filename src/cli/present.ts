@@ -42,6 +42,13 @@ export function presentError(error: unknown, { out, streams, redactor, verbose }
   return EXIT.internal;
 }
 
+/** The fields a user acts on, for one failure among several (each build of `ingot build A B`). */
+export function errorFields(error: unknown): { code: string; message: string; hint?: string; exit: ExitStatus } {
+  if (isIngotError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), exit: error.exitStatus };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message: `this is a bug in ingot: ${message}`, hint: 'Please report it with the output of --verbose.', exit: EXIT.internal };
+}
+
 function causeChain(cause: unknown): string[] {
   const lines: string[] = [];
   let current = cause;

@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   SOURCE_UNAVAILABLE: EXIT.external,
   SOURCE_CHECKSUM_MISMATCH: EXIT.failed,
   BUILD_FAILED: EXIT.failed,
+  BUILDS_FAILED: EXIT.failed,
+  BUILD_OUTPUT_CLASH: EXIT.usage,
   // VHD engine (src/vhd)
   VHD_INVALID: EXIT.failed,
   VHD_CHECK_FAILED: EXIT.failed,

@@ -1,6 +1,6 @@
 // The resolve stage's source image: a local file or a URL, verified against the recipe's
 // checksum and cached by that checksum, so a second build neither downloads nor trusts again.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -61,7 +61,9 @@ async function download(url: string, checksum: Checksum, format: ImageSource['fo
     throw new IngotError('SOURCE_UNAVAILABLE', `downloading ${url} answered HTTP ${response.status}`, { hint: 'Check the URL: dated cloud images move to archives after a while.' });
   }
   const total = Number(response.headers.get('content-length') ?? 0) || undefined;
-  const partial = `${target}.partial`;
+  // Its own partial file: two builds of `ingot build A B --parallel 2` may fetch the same image at once;
+  // each verifies its copy and the rename of a complete file over another is atomic.
+  const partial = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   const wanted = createHash(checksum.algorithm);
   const sha256 = createHash('sha256');
   let bytes = 0;

@@ -41,9 +41,16 @@ export const BUILD_STAGES: ReadonlyArray<Stage<BuildContext>> = [
   provisionStage, readinessStage, shutdownStage, exportStage, checkStage, cleanupStage, pushStage,
 ];
 
-export async function runBuild(inputs: BuildInputs & { signal: AbortSignal; extraStages?: ReadonlyArray<Stage<BuildContext>> }): Promise<BuildResult> {
+export interface RunBuildOptions extends BuildInputs {
+  signal: AbortSignal;
+  /** Chosen by the caller when its reports must name the build before it starts (several builds at once). */
+  buildId?: string;
+  extraStages?: ReadonlyArray<Stage<BuildContext>>;
+}
+
+export async function runBuild(inputs: RunBuildOptions): Promise<BuildResult> {
   const workDir = await mkdtemp(join(inputs.workDir || tmpdir(), 'ingot-build-'));
-  const ctx: BuildContext = { ...inputs, workDir, buildId: newBuildId(inputs.recipe.name), started: new Date(), cleanup: new CleanupStack(), steps: [] };
+  const ctx: BuildContext = { ...inputs, workDir, buildId: inputs.buildId ?? newBuildId(inputs.recipe.name), started: new Date(), cleanup: new CleanupStack(), steps: [] };
   ctx.report({ event: 'log', level: 'info', message: `build ${ctx.buildId} of recipe ${inputs.recipe.name}` });
   try {
     const stages = [...BUILD_STAGES, ...(inputs.extraStages ?? [])];
