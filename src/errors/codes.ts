@@ -95,6 +95,8 @@ export const ERROR_CODES = {
   READINESS_UNSUPPORTED: EXIT.failed,
   READINESS_FAILED: EXIT.failed,
   READINESS_PROBE_INVALID: EXIT.failed,
+  // Rehearsal (src/pipeline/rehearse): the image booted like a Rackspace server and a check failed
+  REHEARSAL_FAILED: EXIT.failed,
 } as const satisfies Record<string, ExitStatus>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,6 +8,7 @@ import { convertCommand } from './convert.js';
 import { doctorCommand } from './doctor.js';
 import { labCommand } from './lab.js';
 import { pushCommand } from './push.js';
+import { rehearseCommand } from './rehearse.js';
 import { validateCommand } from './validate.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   convertCommand,
   pushCommand,
+  rehearseCommand,
   labCommand,
   cleanCommand,
   configCommand,

@@ -9,7 +9,7 @@ import type { Report } from '../../cli/events.js';
 import { IngotError } from '../../errors/index.js';
 import type { Redactor } from '../../redact.js';
 import { attemptError, classify, timeoutKind, type Phase } from './attempt.js';
-import { fingerprintOf, hostKeyMismatch, parseHostKeyPin, type HostKeyPin } from './host-key.js';
+import { fingerprintOf, hostKeyVerifier, type HostKeyPin, type HostKeyPolicy } from './host-key.js';
 import { checkPrivateKey, registerPrivateKey } from './keys.js';
 import { openSession, type GuestSession } from './session.js';
 
@@ -22,8 +22,8 @@ export interface SshEndpoint {
   privateKey?: string;
   /** An ssh-agent socket path (for a bastion reached with the operator's own key). */
   agent?: string;
-  /** The key the server must present: an OpenSSH public key line or a `SHA256:` fingerprint. */
-  hostKey: HostKeyPin;
+  /** The key the server must present: an OpenSSH public key line or a `SHA256:` fingerprint (or a policy, host-key.ts). */
+  hostKey: HostKeyPin | HostKeyPolicy;
 }
 
 export interface ConnectTimeouts {
@@ -68,7 +68,7 @@ export async function connectGuest(opts: ConnectOptions): Promise<GuestSession> 
     }
     if (hop.privateKey !== undefined) checkPrivateKey(hop.privateKey, labels[i] ?? hop.host);
   });
-  const expected = hops.map((hop, i) => parseHostKeyPin(hop.hostKey, labels[i] ?? hop.host));
+  const verifiers = hops.map((hop, i) => hostKeyVerifier(hop.hostKey, labels[i] ?? hop.host));
   if (opts.signal?.aborted) throw interrupted(`connecting to ${describeEndpoint(opts)}`);
 
   const clients: Client[] = [];
@@ -98,7 +98,7 @@ export async function connectGuest(opts: ConnectOptions): Promise<GuestSession> 
       new Promise<Client>((hopResolve, hopReject) => {
         const endpoint = hops[index] as SshEndpoint;
         const label = labels[index] as string;
-        const pin = expected[index] as ReturnType<typeof parseHostKeyPin>;
+        const verify = verifiers[index] as ReturnType<typeof hostKeyVerifier>;
         current = label;
         phase = sock === undefined ? 'tcp' : 'banner';
         let mismatch: IngotError | undefined;
@@ -135,10 +135,8 @@ export async function connectGuest(opts: ConnectOptions): Promise<GuestSession> 
           keepaliveInterval: keepaliveMs,
           keepaliveCountMax: 3,
           hostVerifier: (key: Buffer): boolean => {
-            const presented = fingerprintOf(key);
-            if (presented === pin.fingerprint) return true;
-            mismatch = hostKeyMismatch(label, pin, presented);
-            return false;
+            mismatch = verify(fingerprintOf(key));
+            return mismatch === undefined;
           },
         };
         if (endpoint.privateKey !== undefined) config.privateKey = endpoint.privateKey;

@@ -7,6 +7,23 @@ import { IngotError } from '../../errors/index.js';
 /** What the caller pins: an OpenSSH public key line (`ssh-ed25519 AAAA… comment`) or a `SHA256:` fingerprint. */
 export type HostKeyPin = string;
 
+/**
+ * For a guest whose host key cannot be known in advance (a server that makes its own keys at first
+ * boot, as a Rackspace server does: `ingot rehearse`, docs/decisions.md): the caller decides on the
+ * presented key's fingerprint and returns the refusal, or undefined to accept it. A refusal should
+ * carry `details.kind = 'hostkey'` so the readiness loop stops at once instead of retrying.
+ */
+export interface HostKeyPolicy {
+  accept(presentedFingerprint: string): IngotError | undefined;
+}
+
+/** The check one connection applies to the presented key: undefined accepts, an error refuses. */
+export function hostKeyVerifier(pin: HostKeyPin | HostKeyPolicy, what: string): (presentedFingerprint: string) => IngotError | undefined {
+  if (typeof pin !== 'string') return (presented) => pin.accept(presented);
+  const expected = parseHostKeyPin(pin, what);
+  return (presented) => (presented === expected.fingerprint ? undefined : hostKeyMismatch(what, expected, presented));
+}
+
 export interface ExpectedHostKey {
   /** OpenSSH `SHA256:` form: base64 of the key blob's SHA-256, no padding (what `ssh-keygen -lf` prints). */
   fingerprint: string;

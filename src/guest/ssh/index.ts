@@ -2,7 +2,7 @@
 // ready guest, run provisioning steps, and the small operations later stages need.
 export { connectGuest, describeEndpoint, DEFAULT_ATTEMPT_MS, type ConnectOptions, type ConnectTimeouts, type SshEndpoint } from './connect.js';
 export { parseJumpSpec } from './jump.js';
-export { fingerprintOf, parseHostKeyPin, type HostKeyPin } from './host-key.js';
+export { fingerprintOf, parseHostKeyPin, type HostKeyPin, type HostKeyPolicy } from './host-key.js';
 export { registerPrivateKey } from './keys.js';
 export { waitForGuest, type WaitOptions } from './wait.js';
 export { execInGuest, type ExecOptions, type ExecResult } from './exec.js';
