@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../support/run-cli.js';
+import { execa } from 'execa';
+import { BIN, runCli } from '../../support/run-cli.js';
 import { PASSWORD, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
 
 let lab: TestLab;
@@ -158,5 +159,34 @@ describe('ingot build with several recipes', () => {
       expect.objectContaining({ recipe: 'json-bad-checksum', build_id: ids.get('json-bad-checksum'), result: 'failed', code: 'SOURCE_CHECKSUM_MISMATCH', exit: 1 }),
     ]);
     expect(error).toMatchObject({ event: 'error', code: 'BUILDS_FAILED', exit: 1 });
+  });
+
+  it('SIGTERM unwinds every running build, starts no queued one, and exits 130', { timeout: 240_000 }, async () => {
+    // The fake guests report an address but run no sshd: both running builds wait for SSH.
+    const files = [await recipe('term-a'), await recipe('term-b'), await recipe('term-c')];
+    const child = execa(process.execPath, [BIN, 'build', ...files, '--parallel', '2'], { env: { CI: 'true', ...env }, reject: false, all: true });
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the builds never reached the boot stage:\n${seen}`)), 200_000);
+      child.all?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (/\[term-a\] guest address/.test(seen) && /\[term-b\] guest address/.test(seen)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    expect(marked('VM')).toHaveLength(2);
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(r.all).toMatch(/^\[term-a\] error\[INTERRUPTED\]: interrupted \(SIGTERM\)/m);
+    expect(r.all).toMatch(/^\[term-b\] error\[INTERRUPTED\]: interrupted \(SIGTERM\)/m);
+    expect(r.all).toMatch(/^3 builds: 2 failed, 1 not started$/m);
+    expect(r.all).toMatch(/^ {2}term-c +term-c-\S+ +not started +interrupted before it began$/m);
+    expect(r.all).not.toContain('[term-c] ');
+    expect(r.all).toContain('error[INTERRUPTED]: interrupted (SIGTERM)');
+    expect(marked('VM')).toEqual([]);
+    expect(marked('VDI')).toEqual([]);
   });
 });
