@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Report } from '../cli/events.js';
 import { IngotError } from '../errors/index.js';
 import type { Checksum, RecipeSource } from '../recipe/index.js';
+import { StreamAlloc, type Scanned } from '../vhd/index.js';
 import { detectFormat as detectInputFormat } from '../vhd/input-format.js';
 
 export interface ResolvedImage {
@@ -19,6 +20,8 @@ export interface ResolvedImage {
   checksum?: Checksum;
   bytes: number;
   cached: boolean;
+  /** Raw images: which 2 MiB blocks hold data, seen while hashing, so the import does not scan the file again. */
+  scan?: Scanned;
 }
 
 type ImageSource = Extract<RecipeSource, { kind: 'image' }>;
@@ -32,7 +35,7 @@ export async function resolveImage(source: ImageSource, opts: { env: NodeJS.Proc
   const hashes = await hashFile(source.path, source.checksum?.algorithm, opts.report);
   if (source.checksum !== undefined) verify(source.checksum, hashes.wanted!, source.path);
   const format = source.format ?? (await detectFormat(source.path));
-  return { path: source.path, format, sha256: hashes.sha256, ...(source.checksum ? { checksum: source.checksum } : {}), bytes: hashes.bytes, cached: false };
+  return { path: source.path, format, sha256: hashes.sha256, ...(source.checksum ? { checksum: source.checksum } : {}), bytes: hashes.bytes, cached: false, ...rawScan(format, hashes.scan) };
 }
 
 async function download(url: string, checksum: Checksum, format: ImageSource['format'], opts: { env: NodeJS.ProcessEnv; report: Report; signal: AbortSignal }): Promise<ResolvedImage> {
@@ -43,7 +46,8 @@ async function download(url: string, checksum: Checksum, format: ImageSource['fo
     // The cache is keyed by the checksum, but a file can rot: verify again before trusting it.
     const hashes = await hashFile(target, checksum.algorithm, opts.report);
     if (hashes.wanted === checksum.hex) {
-      return { path: target, format: format ?? (await detectFormat(target)), sha256: hashes.sha256, checksum, bytes: hashes.bytes, cached: true };
+      const found = format ?? (await detectFormat(target));
+      return { path: target, format: found, sha256: hashes.sha256, checksum, bytes: hashes.bytes, cached: true, ...rawScan(found, hashes.scan) };
     }
     await rm(target, { force: true });
   }
@@ -95,21 +99,26 @@ function verify(checksum: Checksum, seen: string, what: string): void {
   }
 }
 
-async function hashFile(path: string, algorithm: Checksum['algorithm'] | undefined, report: Report): Promise<{ sha256: string; wanted: string | undefined; bytes: number }> {
+const rawScan = (format: ResolvedImage['format'], scan: Scanned | undefined): { scan?: Scanned } => (format === 'raw' && scan !== undefined ? { scan } : {});
+
+async function hashFile(path: string, algorithm: Checksum['algorithm'] | undefined, report: Report): Promise<{ sha256: string; wanted: string | undefined; bytes: number; scan: Scanned | undefined }> {
   const info = await stat(path).catch((error: unknown) => {
     throw new IngotError('SOURCE_UNAVAILABLE', `the source image ${path} cannot be read: ${(error as Error).message}`, { hint: 'Check source.image.path in the recipe.', cause: error });
   });
   const sha256 = createHash('sha256');
   const wanted = algorithm && algorithm !== 'sha256' ? createHash(algorithm) : undefined;
+  // The import's pass 1 comes along for the price of a compare: the file is read here anyway.
+  const alloc = new StreamAlloc(info.size);
   let bytes = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     sha256.update(chunk);
+    alloc.update(chunk);
     wanted?.update(chunk);
     bytes += chunk.length;
     report({ event: 'progress', stage: 'verify', done: bytes, total: info.size, unit: 'bytes' });
   }
   const sha = sha256.digest('hex');
-  return { sha256: sha, wanted: algorithm === undefined ? undefined : wanted ? wanted.digest('hex') : sha, bytes };
+  return { sha256: sha, wanted: algorithm === undefined ? undefined : wanted ? wanted.digest('hex') : sha, bytes, scan: alloc.result() };
 }
 
 /** The image format by its magic numbers (the VHD engine's probe; it calls VHD "vpc" as qemu-img does). */

@@ -20,5 +20,6 @@ export { readVhdRaw } from './raw-stream.js';
 export { openRawFile, type RawSource } from './source.js';
 export { prepareVhd, type PreparedVhd, type WriteOptions } from './writer.js';
 export { vhdStreamFromFile } from './stream-file.js';
+export { BlockScan, StreamAlloc, type Scanned } from './scan.js';
 export { RACKSPACE_MAX_SIZE, BLOCK_SIZE, MAX_VIRTUAL_SIZE } from './constants.js';
 export { parseSize } from './size.js';

@@ -8,10 +8,11 @@ import { silent, type Report } from '../cli/events.js';
 import { IngotError } from '../errors/index.js';
 import { testBit } from './batmap.js';
 import { ByteReader } from './byte-reader.js';
-import { DISK_DYNAMIC, DISK_FIXED, FOOTER_COOKIE, FOOTER_SIZE, HEADER_COOKIE, HEADER_SIZE, SECTOR, UNUSED, roundUp } from './constants.js';
+import { BLOCK_SIZE, DISK_DYNAMIC, DISK_FIXED, FOOTER_COOKIE, FOOTER_SIZE, HEADER_COOKIE, HEADER_SIZE, SECTOR, UNUSED, roundUp } from './constants.js';
 import { decodeFooter, footerChecksum, type Footer } from './footer.js';
 import { decodeHeader, headerChecksum } from './header.js';
 import { byteProgress } from './progress.js';
+import { BlockScan, type Scanned } from './scan.js';
 
 /** 4 Mi BAT entries (16 MiB) covers 2040 GiB with 512 KiB blocks; more is hostile, not a disk. */
 export const MAX_ENTRIES = 4 * 1024 * 1024;
@@ -23,6 +24,12 @@ export interface RawResult {
   footer: Footer;
   /** Bytes actually written (non-zero data); the rest of the target is holes. */
   dataBytes: number;
+  /**
+   * With `scan`: the writer's pass 1 (which blocks hold data, the deterministic digest), computed
+   * on the bytes as they went by, so writing a VHD from the raw target needs no scan of its own.
+   * Absent when the stream did not allow it (other block size, blocks out of index order).
+   */
+  scan?: Scanned;
 }
 
 const invalid = (what: string, found: string, expected: string): IngotError =>
@@ -43,6 +50,8 @@ export interface StreamReadOptions {
    * freshly zeroed VDI (vhd.md §3.7). Default: create or truncate `rawPath`, sparse.
    */
   existing?: boolean;
+  /** Compute `RawResult.scan` (digest only when `deterministic`). */
+  scan?: { deterministic: boolean };
 }
 
 /**
@@ -58,7 +67,7 @@ export async function vhdStreamToRawFile(stream: AsyncIterable<Uint8Array>, rawP
     const first = Buffer.alloc(FOOTER_SIZE);
     const got = await input.read(first);
     const isDynamic = got === FOOTER_SIZE && first.toString('latin1', 0, 8) === FOOTER_COOKIE;
-    const r = isDynamic ? await dynamic(input, first, target, report, capacity, length) : await fixed(input, first.subarray(0, got), target, report, capacity, length);
+    const r = isDynamic ? await dynamic(input, first, target, report, capacity, length, opts.scan) : await fixed(input, first.subarray(0, got), target, report, capacity, length);
     if (!opts.existing) await target.truncate(r.size);
     return r;
   } finally {
@@ -82,7 +91,7 @@ function checkFooter(buf: Buffer, where: string): Footer {
   return f;
 }
 
-async function dynamic(input: ByteReader, first: Buffer, target: FileHandle, report: Report, capacity: number, length?: number): Promise<RawResult> {
+async function dynamic(input: ByteReader, first: Buffer, target: FileHandle, report: Report, capacity: number, length?: number, scanWanted?: { deterministic: boolean }): Promise<RawResult> {
   const footer = checkFooter(first, 'offset 0');
   checkCapacity(footer, capacity);
   if (footer.diskType !== DISK_DYNAMIC) throw invalid('has an unsupported disk type', String(footer.diskType), `${DISK_DYNAMIC} (dynamic)`);
@@ -112,6 +121,8 @@ async function dynamic(input: ByteReader, first: Buffer, target: FileHandle, rep
   const zero = Buffer.alloc(bs);
   const tick = byteProgress(report, 'read', length ?? footer.currentSize);
   let dataBytes = 0;
+  // The writer's scan sees 2 MiB blocks in index order; a stream laid out that way can feed it.
+  let scan = scanWanted !== undefined && bs === BLOCK_SIZE ? new BlockScan(footer.currentSize, scanWanted.deterministic) : undefined;
   for (const i of order) {
     const at = bat.readUInt32BE(i * 4) * SECTOR;
     if (at < input.position) throw invalid(`block ${i} overlaps metadata or another block`, `offset ${at}`, `>= ${input.position}`);
@@ -123,13 +134,14 @@ async function dynamic(input: ByteReader, first: Buffer, target: FileHandle, rep
     if (keep > 0 && !data.subarray(0, keep).equals(zero.subarray(0, keep))) {
       await writeAll(target, data.subarray(0, keep), i * bs);
       dataBytes += keep;
+      if (scan !== undefined && !scan.add(i, data, keep)) scan = undefined;
     }
     tick(length === undefined ? Math.min(footer.currentSize, (i + 1) * bs) : input.position);
   }
   const tail = await input.tail(FOOTER_SIZE);
   if (tail.length < FOOTER_SIZE || !tail.equals(first)) throw invalid('trailing footer differs from the copy at offset 0', tail.length < FOOTER_SIZE ? 'a truncated file' : 'different bytes', 'byte-identical footers');
   tick(length ?? footer.currentSize);
-  return { size: footer.currentSize, footer, dataBytes };
+  return { size: footer.currentSize, footer, dataBytes, ...(scan ? { scan: scan.result() } : {}) };
 }
 
 async function fixed(input: ByteReader, first: Buffer, target: FileHandle, report: Report, capacity: number, length?: number): Promise<RawResult> {

@@ -10,6 +10,7 @@ import { encodeFooter } from './footer.js';
 import { chs } from './geometry.js';
 import { encodeMetadata, planLayout, type Layout } from './layout.js';
 import { byteProgress } from './progress.js';
+import type { Scanned } from './scan.js';
 import { readBlocks, SourceShortError, type RawSource } from './source.js';
 
 export interface WriteOptions {
@@ -20,6 +21,11 @@ export interface WriteOptions {
   /** Overrides the UUID (16 bytes), e.g. to keep a VDI's identity. */
   uuid?: Uint8Array;
   signal?: AbortSignal;
+  /**
+   * Pass 1's result, computed while the raw input was produced (reader.ts `scan`): prepareVhd then
+   * reads the input once. Ignored when it lacks the digest deterministic output needs.
+   */
+  scanned?: Scanned;
 }
 
 export interface PreparedVhd {
@@ -105,7 +111,9 @@ export function checkSize(size: number): void {
 /** Runs pass 1 and returns the exact length and a stream that performs pass 2. */
 export async function prepareVhd(source: RawSource, opts: WriteOptions, report: Report = silent): Promise<PreparedVhd> {
   checkSize(source.size);
-  const { alloc, digest } = await wrapShort(scan(source, opts, report));
+  const needsDigest = opts.deterministic && opts.uuid === undefined;
+  const given = opts.scanned !== undefined && (!needsDigest || opts.scanned.digest !== undefined) ? opts.scanned : undefined;
+  const { alloc, digest } = given ?? (await wrapShort(scan(source, opts, report)));
   const layout = planLayout(source.size, (i) => testBit(alloc, i));
   const uuid = opts.uuid ?? (digest ? uuidFrom(digest) : randomUuid());
   const footer = buildFooter(layout, vhdTimestamp(opts), uuid);

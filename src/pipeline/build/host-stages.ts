@@ -88,7 +88,9 @@ async function importDisk(ctx: BuildContext, signal: AbortSignal): Promise<strin
   }
   // The host's import handler needs Content-Length: the VHD's exact length is known up front.
   // Progress is reported once, by the upload (the writer's own would count the same bytes again).
-  const vhd = await vhdStreamFromFile(raw, { deterministic: false, signal });
+  // A raw image's pass 1 was taken while the resolve stage hashed it: the import reads it only once more.
+  const scanned = image.format === 'raw' ? image.scan : undefined;
+  const vhd = await vhdStreamFromFile(raw, { deterministic: false, signal, ...(scanned ? { scanned } : {}) });
   const virtualSize = Math.max(vhd.currentSize, ctx.recipe.vm.diskBytes ?? 0);
   const vdi = await createVdi(xapi, {
     sr: need(ctx.sr, 'the SR').ref, virtualSize, nameLabel: buildDiskName(ctx), nameDescription: buildDiskDescription(ctx), buildId: ctx.buildId,

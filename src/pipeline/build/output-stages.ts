@@ -26,15 +26,18 @@ export const exportStage: Stage<BuildContext> = {
     // for the same disk content whatever host produced it.
     const exported = await exportVdi(xapi, need(ctx.disk, 'the build disk').vdi, 'vhd');
     const raw = join(ctx.workDir, 'export.raw');
-    await vhdStreamToRawFile(exported.stream, raw, ctx.report);
-    await exported.done;
     const { directory, fileName, deterministic } = ctx.recipe.output;
+    // The writer's pass 1 is computed on the bytes as they arrive, so the raw is read once more
+    // (to write the VHD in file order, hashed as it goes) and the VHD is never read back.
+    const received = await vhdStreamToRawFile(exported.stream, raw, ctx.report, undefined, { scan: { deterministic } });
+    await exported.done;
     await mkdir(directory, { recursive: true });
     const path = join(directory, fileName);
     const epoch = sourceDateEpoch(ctx.env);
-    const written = await convertToVhd(raw, path, { deterministic, ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}) }, ctx.report);
+    const written = await convertToVhd(raw, path, { deterministic, ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}), ...(received.scan ? { scanned: received.scan } : {}) }, ctx.report);
     await rm(raw, { force: true });
-    ctx.output = { path, size: written.length, sha256: await sha256File(path), virtualSize: written.currentSize };
+    // Without a scan (a host export with other block sizes or out-of-order blocks) the one-pass writer ran: hash the file.
+    ctx.output = { path, size: written.length, sha256: written.sha256 ?? (await sha256File(path)), virtualSize: written.currentSize };
     return `${path}: ${formatBytes(written.length)} (virtual ${formatBytes(written.currentSize)})${deterministic ? ', deterministic' : ''}`;
   },
 };

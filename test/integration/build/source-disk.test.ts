@@ -4,7 +4,7 @@
 // bytes, the source must be untouched, and a failure must leave nothing. The guest stages need an
 // SSH server inside the VM, which the FakeHypervisor has not; test/e2e/build covers them. The
 // refusals (not found, ambiguous, diskless, in use, shrink) go through the real CLI.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,8 @@ describe('a build from source.template', () => {
     expect(await compareWithSource(ctx.output!.path, templateDisk)).toEqual({ size: 2 * GiB, identical: true });
     expect(manifest.source).toMatchObject({ kind: 'template', reference: 'golden-base', uuid: lab.lab.db.get('VM', refByName(lab, 'VM', 'golden-base')).uuid, vdi_uuid: before.record.uuid, method: 'VDI.clone', virtual_size: GiB + 8 * MiB });
     expect(manifest.check.verdict).toBe('pass');
+    // The sha256 computed while the VHD was written is the file's.
+    expect(manifest.output.sha256).toBe(createHash('sha256').update(await readFile(ctx.output!.path)).digest('hex'));
     // Untouched: same bytes, same record (name, size, other_config, tags, VBDs).
     expect(await unchanged(templateDisk, before.file)).toBe(true);
     expect(lab.lab.db.get('VDI', templateDisk)).toEqual(before.record);
