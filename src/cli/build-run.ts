@@ -18,6 +18,7 @@ export interface BuildRunOptions {
   parallel: number;
   push: boolean;
   keep: boolean;
+  rehearse: boolean;
 }
 
 interface Job {
@@ -46,7 +47,7 @@ export async function runBuilds(ctx: CommandContext, recipes: readonly ValidReci
         const result = await runBuild({
           recipe: job.check.recipe, digest: job.check.digest, variables: job.check.variables, config: opts.config, redactor: ctx.redactor,
           report: ctx.out.forBuild(job.tag, many ? job.label : undefined), env: ctx.env, workDir: ctx.env.TMPDIR ?? tmpdir(),
-          keep: opts.keep, push: opts.push, signal: ctx.signal, buildId: job.tag.id,
+          keep: opts.keep, push: opts.push, rehearse: opts.rehearse, signal: ctx.signal, buildId: job.tag.id,
         });
         view?.finish(job.tag.id);
         ctx.out.emit({ event: 'result', command: 'build', ok: true, data: result, build: job.tag });

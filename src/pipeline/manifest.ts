@@ -24,7 +24,9 @@ export interface Manifest {
   stages: StageTiming[];
   steps: Array<{ index: number; kind: string; label: string; exit_status: number | null; seconds: number; last_lines: string[] }>;
   /** report: the probe's items (waived ones marked); build_identity: what `ingot rehearse` must find changed. */
-  readiness: { target: 'rackspace' | 'none'; ssh_user?: string; waive?: string[]; system?: string; report?: ReportItem[]; build_identity?: BuildIdentity };
+  readiness: { target: 'rackspace' | 'none'; ssh_user?: string; waive?: string[]; system?: string; report?: ReportItem[]; build_identity?: BuildIdentity;
+    /** `ingot build --rehearse`: the first boot as Rackspace would do it (docs/rehearse.md). */
+    rehearsal?: { id: string; ssh_user: string; hostname: string; seconds: number; checks: Array<{ id: string; ok: boolean; evidence: string }> } };
   output: { file: string; size: number; sha256: string; virtual_size: number; deterministic: boolean };
   check: { verdict: string; findings: unknown[] };
   push: { rackspace?: Record<string, unknown>; result?: Record<string, unknown> } | null;

@@ -7,7 +7,7 @@ import { formatDuration, formatSize, type ProvisionStep, type Recipe, type Resol
 
 export const STAGES = [
   'resolve', 'connect', 'storage', 'disk', 'vm', 'seed', 'boot', 'provision',
-  'readiness', 'shutdown', 'export', 'check', 'cleanup', 'manifest', 'push',
+  'readiness', 'shutdown', 'export', 'check', 'cleanup', 'rehearse', 'manifest', 'push',
 ] as const;
 
 export type StageId = (typeof STAGES)[number];
@@ -37,6 +37,8 @@ export interface PlanOptions {
   push: boolean;
   /** `--keep`: leave the VM and its disks on the host. */
   keep: boolean;
+  /** `--rehearse`: boot the VHD as Rackspace would and check its first boot. */
+  rehearse?: boolean;
 }
 
 /** The metadata ingot sets on every Rackspace image (reference/rackspace.md §4). */
@@ -105,6 +107,12 @@ export function plan(recipe: Recipe, variables: ResolvedVariables, digest: strin
     ], { path: vhdPath, deterministic: recipe.output.deterministic }),
     stage('check', 'check the VHD', [recipe.readiness.target === 'rackspace' ? 'VHD structure and the Rackspace import rules' : 'VHD structure'], { rackspaceRules: recipe.readiness.target === 'rackspace' }),
     stage('cleanup', 'remove what the build created', ['destroy the VM, its VDIs and the seed VDI (all tagged ingot)'], {}, options.keep ? '--keep leaves the VM and its disks on the host' : undefined),
+    stage('rehearse', 'boot the VHD as Rackspace would and check its first boot', [
+      'import the VHD into a new VDI; a BIOS HVM VM from the same template, memory and network',
+      `a config drive (config-2) with a new ed25519 key, a hostname and network_data.json for the NIC; no NoCloud seed`,
+      `log in as ${recipe.readiness.sshUser ?? '?'} with that key; check the hostname, fresh host keys and machine-id, cloud-init done without errors, datasource ConfigDrive, build user gone`,
+      options.keep ? '--keep leaves the rehearsal VM and its disks too' : 'remove the rehearsal VM and its disks',
+    ], { sshUser: recipe.readiness.sshUser ?? null }, options.rehearse === true ? undefined : 'pass --rehearse to rehearse'),
     stage('manifest', 'write the manifest', [`write ${manifestPath}: recipe digest, source digest, versions, steps, readiness report, VHD sha256 and size`], { path: manifestPath }),
     pushStage(recipe, config, options, warnings, stage),
   ];

@@ -15,7 +15,7 @@ import { VAR_OPTION, reportCheck } from './validate.js';
 export const buildCommand: Command = {
   name: 'build',
   summary: 'build golden images from recipes on a XAPI host (--plan prints the stages, touching nothing)',
-  usage: 'ingot build RECIPE… [--parallel N] [--plan] [--push] [--keep] [--var NAME=VALUE]…',
+  usage: 'ingot build RECIPE… [--parallel N] [--plan] [--rehearse] [--push] [--keep] [--var NAME=VALUE]…',
   description: [
     'Builds a golden image from each recipe on a XAPI host. Every recipe is validated first, and all their errors are',
     'reported together before anything starts. --plan prints every stage with the values it will use and touches nothing.',
@@ -29,6 +29,7 @@ export const buildCommand: Command = {
     parallel: { type: 'string', value: 'N', description: 'with several recipes, how many builds run at once (default 1)' },
     plan: { type: 'boolean', description: 'print the stages and what each will do; touch nothing' },
     push: { type: 'boolean', description: 'also push each image to Rackspace (every recipe needs a push section)' },
+    rehearse: { type: 'boolean', description: 'after the check, boot the VHD as Rackspace would and check its first boot (docs/rehearse.md)' },
     keep: { type: 'boolean', description: 'leave the build VMs and their disks on the host for debugging' },
     var: VAR_OPTION,
   },
@@ -38,9 +39,10 @@ export const buildCommand: Command = {
       throw new IngotError('USAGE', 'ingot build: no recipe given', { hint: 'Run: ingot build recipes/debian-12.yaml --plan' });
     }
     const parallel = parseParallel(stringOption(args, 'parallel'));
-    const options = { push: flag(args, 'push'), keep: flag(args, 'keep') };
+    const options = { push: flag(args, 'push'), keep: flag(args, 'keep'), rehearse: flag(args, 'rehearse') };
     const recipes = await loadAll(ctx, files, parseVarFlags(listOption(args, 'var')));
     if (options.push) requirePushSections(recipes);
+    if (options.rehearse) requireSshUsers(recipes);
     requireDistinctOutputs(recipes);
     const config = await loadConfig({ env: ctx.env, cwd: ctx.cwd, file: ctx.global.config, redactor: ctx.redactor });
     if (flag(args, 'plan')) {
@@ -113,6 +115,16 @@ function requirePushSections(recipes: readonly ValidRecipe[]): void {
   if (without.length > 0) {
     throw new IngotError('USAGE', `--push: ${without.length === 1 ? 'recipe' : 'recipes'} ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no push section`, {
       hint: 'Add push.rackspace to the recipe, or drop --push.',
+    });
+  }
+}
+
+// The rehearsal logs in as readiness.ssh_user; without one it could only fail after the whole build.
+function requireSshUsers(recipes: readonly ValidRecipe[]): void {
+  const without = recipes.filter((c) => c.recipe.readiness.sshUser === undefined).map((c) => c.file);
+  if (without.length > 0) {
+    throw new IngotError('USAGE', `--rehearse: ${without.length === 1 ? 'recipe' : 'recipes'} ${without.join(', ')} ${without.length === 1 ? 'names' : 'name'} no readiness.ssh_user to log in as`, {
+      hint: 'Set readiness.ssh_user (the image\'s default cloud-init user, e.g. debian) and readiness.target: rackspace, or drop --rehearse.',
     });
   }
 }

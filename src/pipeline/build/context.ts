@@ -16,6 +16,7 @@ import type { SourceDisk } from '../../xapi/source-disk.js';
 import type { ChosenSr } from '../../xapi/sr.js';
 import type { Ref } from '../../xapi/types.generated.js';
 import type { CleanupStack } from '../cleanup.js';
+import type { RehearsalResult } from '../rehearse/index.js';
 import type { ResolvedImage } from '../source.js';
 
 export interface BuildInputs {
@@ -30,6 +31,8 @@ export interface BuildInputs {
   workDir: string;
   keep: boolean;
   push: boolean;
+  /** --rehearse: boot the exported VHD as Rackspace would before the manifest and the push. */
+  rehearse?: boolean;
 }
 
 export interface BuildContext extends BuildInputs {
@@ -53,6 +56,7 @@ export interface BuildContext extends BuildInputs {
   output?: { path: string; size: number; sha256: string; virtualSize: number };
   check?: CheckResult;
   pushResult?: Record<string, unknown>;
+  rehearsal?: RehearsalResult;
 }
 
 export function newBuildId(name: string, now = new Date()): string {

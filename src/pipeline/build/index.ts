@@ -11,6 +11,7 @@ import { bootStage, provisionStage, readinessStage, seedStage, shutdownStage } f
 import { connectStage, diskStage, resolveStage, storageStage, vmStage } from './host-stages.js';
 import { checkStage, exportStage, writeBuildManifest } from './output-stages.js';
 import { pushStage } from './push-stage.js';
+import { rehearseStage } from './rehearse-stage.js';
 
 export interface BuildResult {
   buildId: string;
@@ -38,7 +39,7 @@ const cleanupStage: Stage<BuildContext> = {
 
 export const BUILD_STAGES: ReadonlyArray<Stage<BuildContext>> = [
   resolveStage, connectStage, storageStage, diskStage, vmStage, seedStage, bootStage,
-  provisionStage, readinessStage, shutdownStage, exportStage, checkStage, cleanupStage, pushStage,
+  provisionStage, readinessStage, shutdownStage, exportStage, checkStage, cleanupStage, rehearseStage, pushStage,
 ];
 
 export interface RunBuildOptions extends BuildInputs {

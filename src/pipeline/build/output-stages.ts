@@ -87,6 +87,7 @@ export async function writeBuildManifest(ctx: BuildContext, stages: StageTiming[
       target: ctx.recipe.readiness.target,
       ...(ctx.recipe.readiness.sshUser ? { ssh_user: ctx.recipe.readiness.sshUser } : {}),
       ...(ctx.readiness ? { waive: ctx.recipe.readiness.waive, system: ctx.readiness.system, report: ctx.readiness.report, build_identity: ctx.readiness.build_identity } : {}),
+      ...(ctx.rehearsal ? { rehearsal: { id: ctx.rehearsal.id, ssh_user: ctx.rehearsal.ssh_user, hostname: ctx.rehearsal.hostname, seconds: ctx.rehearsal.seconds, checks: ctx.rehearsal.checks } } : {}),
     },
     output: { file: output.path, size: output.size, sha256: output.sha256, virtual_size: output.virtualSize, deterministic: ctx.recipe.output.deterministic },
     check: { verdict: ctx.check?.verdict ?? 'not run', findings: ctx.check?.findings ?? [] },

@@ -66,6 +66,17 @@ describe('ingot rehearse refuses bad input before touching the host', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('cannot read the manifest');
   });
+
+  it('ingot build --rehearse with a recipe that names no readiness.ssh_user: exit 2 before any stage', async () => {
+    const recipe = join(dir, 'no-user.yaml');
+    await writeFile(recipe, ['name: no-user', 'source:', '  image:', '    path: disk.raw', 'readiness:', '  target: none', 'output:', '  directory: out', ''].join('\n'));
+    const r = await runCli(['build', recipe, '--rehearse'], { env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--rehearse: recipe');
+    expect(r.stderr).toContain('no readiness.ssh_user');
+    expect(r.stdout).not.toContain('resolve');
+    expect(marked('VDI')).toEqual([]);
+  });
 });
 
 describe('ingot rehearse on the host', () => {

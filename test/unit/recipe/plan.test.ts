@@ -20,7 +20,7 @@ describe('plan', () => {
     const c = await debian();
     const p = plan(c.recipe, c.variables, c.digest, bareConfig(), { push: false, keep: false });
     expect(p.stages.map((s) => s.id)).toEqual([...STAGES]);
-    expect(STAGES).toHaveLength(15);
+    expect(STAGES).toHaveLength(16);
   });
 
   it('carries the concrete values: source, checksum, SR, disk, template, firmware, steps, output', async () => {
@@ -55,6 +55,18 @@ describe('plan', () => {
     expect(byId.boot?.facts).toMatchObject({ guestAddressSeconds: 90, sshSeconds: 1800 });
     expect(byId.boot?.actions.join('\n')).toContain('wait up to 1m30s: timeouts.guest_address');
     expect(byId.shutdown?.actions[0]).toContain('up to 45s: timeouts.shutdown');
+  });
+
+  it('skips rehearse without --rehearse and says how to enable it; with it, names the login user and the checks', async () => {
+    const c = await debian();
+    const off = plan(c.recipe, c.variables, c.digest, bareConfig(), { push: false, keep: false }).stages.find((s) => s.id === 'rehearse');
+    expect(off).toMatchObject({ run: false, reason: 'pass --rehearse to rehearse', actions: [] });
+    const on = plan(c.recipe, c.variables, c.digest, bareConfig(), { push: false, keep: false, rehearse: true }).stages;
+    expect(on.map((s) => s.id).slice(-4)).toEqual(['cleanup', 'rehearse', 'manifest', 'push']);
+    const rehearse = on.find((s) => s.id === 'rehearse');
+    expect(rehearse?.run).toBe(true);
+    expect(rehearse?.actions.join('\n')).toContain('log in as debian with that key');
+    expect(rehearse?.actions.join('\n')).toContain('no NoCloud seed');
   });
 
   it('skips push without --push and says how to enable it; with --push names region, container, metadata', async () => {
