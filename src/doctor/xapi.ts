@@ -76,7 +76,9 @@ async function connectFailure(url: URL, config: IngotConfig, error: unknown, sig
     const pin = seen === undefined ? '' :
       ` The host presents the certificate with SHA-256 fingerprint ${seen}. If that is your host's (compare on its console: ` +
       `openssl x509 -noout -fingerprint -sha256 -in ${HOST_CERT}), pin it: INGOT_XAPI_FINGERPRINT=${seen} (or xapi.fingerprint in the configuration file).`;
-    return [ok('xapi.reachable', `${url.origin} answers`), { ...base, fix: `${base.fix ?? ''}${pin}` }];
+    const tls = { ...base, fix: `${base.fix ?? ''}${pin}` };
+    // An unreadable CA file fails before any connection: nothing is known about reachability.
+    return code === 'CONFIG_INVALID' ? [tls] : [ok('xapi.reachable', `${url.origin} answers`), tls];
   }
   const login = fromError('xapi.login', error, 'Check INGOT_XAPI_USERNAME and the password.');
   return [ok('xapi.reachable', `${url.origin} answers`), tlsOk(url, config), login];

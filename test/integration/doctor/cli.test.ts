@@ -119,6 +119,21 @@ describe('ingot doctor', { timeout: 60_000 }, () => {
     expect(checks.get('xapi.tls')?.fix).toContain(`INGOT_XAPI_FINGERPRINT=${lab.fingerprint}`);
   });
 
+  it('trusts the host through a CA file as well as through a pin', async () => {
+    await writeFile(join(dir, 'lab-ca.pem'), lab.certificate!.cert);
+    const { r, checks } = await doctor({ INGOT_XAPI_FINGERPRINT: '', INGOT_XAPI_CA_FILE: join(dir, 'lab-ca.pem') });
+    expect(r.status).toBe(0);
+    expect(checks.get('xapi.tls')).toMatchObject({ status: 'ok', found: `the certificate is verified by CA file ${join(dir, 'lab-ca.pem')}` });
+  });
+
+  it('reports an unreadable CA file as a TLS failure, before any connection', async () => {
+    const { r, checks } = await doctor({ INGOT_XAPI_FINGERPRINT: '', INGOT_XAPI_CA_FILE: join(dir, 'no-such-ca.pem') });
+    expect(r.status).toBe(1);
+    expect(failed(checks)).toEqual(['xapi.tls']);
+    expect(checks.get('xapi.tls')?.found).toContain(`cannot read the CA file ${join(dir, 'no-such-ca.pem')}`);
+    expect(checks.has('xapi.reachable')).toBe(false);
+  });
+
   it('reports a wrong password as a failed login, without printing it', async () => {
     const wrongPassword = 'not-the-lab-password-4711';
     await writeFile(join(dir, 'wrong'), wrongPassword);
