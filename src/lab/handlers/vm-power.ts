@@ -1,6 +1,7 @@
 // VM.start / clean_shutdown / hard_shutdown / shutdown / pause / unpause through the Hypervisor
 // port, with the state changes of xapi.md §8 ("After VM.start", "When the guest powers off").
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { CallContext, Handler, Lab } from '../context.js';
 import { NULL_REF, xapiDate } from '../db.js';
@@ -12,17 +13,28 @@ import { requireNotTemplate, requirePowerState } from './checks.js';
 /** XAPI's default clean-shutdown timeout (1200 s); a guest ignoring ACPI ends in VM_SHUTDOWN_TIMEOUT. */
 const CLEAN_SHUTDOWN_TIMEOUT_S = 1200;
 
-/** A distinct loopback address per running VM: 127.77.0.2, 127.77.0.3, … */
-function assignAddress(lab: Lab, vmRef: string): string {
-  const taken = new Set([...lab.addresses.values()]);
+/**
+ * A distinct loopback address per running VM: 127.77.0.2, 127.77.0.3, … skipping one whose port 22
+ * something else on this machine holds (another lab's guest: every lab counts from .2).
+ */
+async function assignAddress(lab: Lab, vmRef: string): Promise<string> {
   for (let n = 2; n < 65534; n++) {
     const address = `127.77.${n >> 8}.${n & 255}`;
-    if ((n & 255) !== 0 && (n & 255) !== 255 && !taken.has(address)) {
-      lab.addresses.set(vmRef, address);
-      return address;
-    }
+    if ((n & 255) === 0 || (n & 255) === 255 || [...lab.addresses.values()].includes(address)) continue;
+    lab.addresses.set(vmRef, address); // reserved before the probe, so two boots of this lab never pick the same one
+    if (await portFree(address, 22)) return address;
+    lab.addresses.delete(vmRef);
   }
   throw new XapiFault('NO_HOSTS_AVAILABLE', []);
+}
+
+/** False only when the port is bound already (EADDRINUSE); other errors (no privilege to bind 22) say nothing about it. */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'EADDRINUSE'));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }
 
 function firmwareOf(params: Record<string, string>): 'bios' | 'uefi' {
@@ -31,7 +43,7 @@ function firmwareOf(params: Record<string, string>): 'bios' | 'uefi' {
   return fw;
 }
 
-function specOf(lab: Lab, vmRef: string): GuestSpec {
+async function specOf(lab: Lab, vmRef: string): Promise<GuestSpec> {
   const vm = lab.db.get('VM', vmRef);
   const bootParams = vm.HVM_boot_params as Record<string, string>;
   const disks: GuestDisk[] = [];
@@ -55,7 +67,7 @@ function specOf(lab: Lab, vmRef: string): GuestSpec {
     disks,
     nics,
     stateDir: join(lab.dir, 'vm', String(vm.uuid)),
-    address: assignAddress(lab, vmRef),
+    address: await assignAddress(lab, vmRef),
   };
 }
 
@@ -85,7 +97,7 @@ let nextDomid = 1;
 async function boot(ctx: CallContext, vmRef: string): Promise<void> {
   const { lab } = ctx;
   if (lab.hypervisor === undefined) throw new XapiFault('NO_HOSTS_AVAILABLE', []);
-  const spec = specOf(lab, vmRef);
+  const spec = await specOf(lab, vmRef);
   await mkdir(spec.stateDir, { recursive: true });
   let handle;
   try {

@@ -166,21 +166,21 @@ describe('a build from source.vdi', () => {
 
 describe('refusals, through the CLI, before anything is created', () => {
   const build = async (name: string, source: string, extra: string[] = []) => {
-    const r = await runCli(['build', await recipeText(name, source, extra)], { env, timeout: 60_000 });
+    const r = await runCli(['build', await recipeText(name, source, extra)], { env, timeout: 200_000 });
     expect(marked('VDI')).toEqual([]);
     expect(marked('VM')).toEqual([]);
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
     return r;
   };
 
-  it('a template that does not exist: exit 1, with the close names', { timeout: 60_000 }, async () => {
+  it('a template that does not exist: exit 1, with the close names', { timeout: 240_000 }, async () => {
     const r = await build('typo', 'template: golden-bse');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('error[XAPI_NOT_FOUND]: source.template: no template or VM named or with uuid "golden-bse"');
     expect(r.stderr).toContain('Close names: "golden-base"');
   });
 
-  it('a template without a disk', { timeout: 60_000 }, async () => {
+  it('a template without a disk', { timeout: 240_000 }, async () => {
     const r = await build('diskless', 'template: Debian Bookworm 12');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('error[XAPI_SOURCE_UNSUITABLE]: source.template: "Debian Bookworm 12"');
@@ -188,7 +188,7 @@ describe('refusals, through the CLI, before anything is created', () => {
     expect(r.stderr).toContain('other_config.disks');
   });
 
-  it('a VDI name two VDIs share lists both with their uuids', { timeout: 60_000 }, async () => {
+  it('a VDI name two VDIs share lists both with their uuids', { timeout: 240_000 }, async () => {
     const twin = await sourceVdi('twin', refByName(lab, 'SR', 'Local storage'), 2 * MiB);
     const other = await sourceVdi('twin', refByName(lab, 'SR', 'Local storage'), 2 * MiB);
     const r = await build('ambiguous', 'vdi: twin');
@@ -197,7 +197,7 @@ describe('refusals, through the CLI, before anything is created', () => {
     for (const ref of [twin, other]) expect(r.stderr).toContain(String(lab.lab.db.get('VDI', ref).uuid));
   });
 
-  it('a VDI attached to a running VM is in use', { timeout: 60_000 }, async () => {
+  it('a VDI attached to a running VM is in use', { timeout: 240_000 }, async () => {
     const busy = await sourceVdi('busy disk', refByName(lab, 'SR', 'Local storage'), 2 * MiB);
     const vm = await call<string>(lab, 'VM.clone', session, refByName(lab, 'VM', 'Debian Bookworm 12'), 'busy-vm');
     await call(lab, 'VM.remove_from_other_config', session, vm, 'disks');
@@ -213,7 +213,7 @@ describe('refusals, through the CLI, before anything is created', () => {
     }
   });
 
-  it('a vm.disk smaller than the source: ingot never shrinks', { timeout: 60_000 }, async () => {
+  it('a vm.disk smaller than the source: ingot never shrinks', { timeout: 240_000 }, async () => {
     await sourceVdi('big base', refByName(lab, 'SR', 'Local storage'), 2 * GiB);
     const r = await build('shrink', 'vdi: big base', ['  disk: 1GiB']);
     expect(r.status).toBe(1);
