@@ -33,7 +33,7 @@ export function parseIdentity(text: string): GuestFacts {
     } else if (key === 'pretty') os = { ...os, prettyName: value };
     else if (key === 'hostname') hostname = value;
     else if (key === 'machine-id-sha256') machineId = value;
-    else if (key === 'host-key') fingerprints.push(fingerprint(value));
+    else if (key === 'host-key' && value !== '') fingerprints.push(fingerprint(value));
   }
   return { os, identity: { hostname, host_key_fingerprints: fingerprints.sort(), machine_id_sha256: machineId } };
 }

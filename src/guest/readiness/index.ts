@@ -2,4 +2,4 @@
 export { READINESS_ITEMS, READINESS_ITEM_IDS, SUPPORTED_SYSTEMS, type ReadinessItemId } from './items.js';
 export { judgeReport, parseProbeReport, type ProbeItem, type ReportItem } from './report.js';
 export { parseIdentity, type BuildIdentity, type GuestFacts } from './identity.js';
-export { runReadiness, templatePath, READINESS_TEMPLATES, type ReadinessOptions, type ReadinessResult } from './run.js';
+export { requireSupported, runReadiness, templatePath, READINESS_TEMPLATES, type ReadinessOptions, type ReadinessResult } from './run.js';

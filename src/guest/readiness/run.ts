@@ -1,4 +1,4 @@
-// Runs the readiness target in the guest: read the build identity (as the build user), refuse an
+// Runs the readiness target in the guest: read the build identity (read-only), refuse an
 // unsupported system before anything changes, then upload the target's scripts and run them in
 // ONE root process (run.sh: prepare, probe, schedule the power-off). After it the build user, its
 // sudo rule and the host keys are gone, so nothing else may run in the guest.
@@ -8,7 +8,7 @@ import { IngotError } from '../../errors/index.js';
 import { runInGuest, type GuestSession } from '../ssh/index.js';
 import { mkdirp, openSftp, writeRemoteFile } from '../ssh/sftp.js';
 import { shQuote, tempPath } from '../ssh/steps/command.js';
-import { parseIdentity, type BuildIdentity } from './identity.js';
+import { parseIdentity, type BuildIdentity, type GuestFacts } from './identity.js';
 import { SUPPORTED_SYSTEMS } from './items.js';
 import { judgeReport, parseProbeReport, type ReportItem } from './report.js';
 
@@ -37,19 +37,24 @@ export interface ReadinessResult {
   poweroffScheduled: true;
 }
 
+/** The supported system the guest runs, or READINESS_UNSUPPORTED (thrown before anything changes). */
+export function requireSupported(os: GuestFacts['os'], target: string): (typeof SUPPORTED_SYSTEMS)[number] {
+  const supported = SUPPORTED_SYSTEMS.find((s) => s.id === os.id && s.versionId === os.versionId);
+  if (supported !== undefined) return supported;
+  throw new IngotError('READINESS_UNSUPPORTED', `The readiness target ${target} does not support ${os.prettyName} (os-release ID=${os.id}, VERSION_ID=${os.versionId}) yet; nothing in the guest was changed.`, {
+    hint: `Supported: ${SUPPORTED_SYSTEMS.map((s) => s.name).join(', ')}. Build from one of those, or set readiness.target: none and prepare the image in your own provisioning steps.`,
+  });
+}
+
 export function templatePath(target: string, file: string): URL {
   return new URL(`${target}/${file}`, READINESS_TEMPLATES);
 }
 
 export async function runReadiness(session: GuestSession, opts: ReadinessOptions): Promise<ReadinessResult> {
   const identityScript = await readFile(templatePath(opts.target, 'identity.sh'), 'utf8');
-  const facts = parseIdentity((await runInGuest(session, 'sh -s', { stdin: identityScript, signal: opts.signal, timeoutMs: 60_000 })).stdout);
-  const supported = SUPPORTED_SYSTEMS.find((s) => s.id === facts.os.id && s.versionId === facts.os.versionId);
-  if (supported === undefined) {
-    throw new IngotError('READINESS_UNSUPPORTED', `The readiness target ${opts.target} does not support ${facts.os.prettyName} (os-release ID=${facts.os.id}, VERSION_ID=${facts.os.versionId}) yet; nothing in the guest was changed.`, {
-      hint: `Supported: ${SUPPORTED_SYSTEMS.map((s) => s.name).join(', ')}. Build from one of those, or set readiness.target: none and prepare the image in your own provisioning steps.`,
-    });
-  }
+  // As root, read-only: cloud-init writes the host keys' .pub files with mode 0600.
+  const facts = parseIdentity((await runInGuest(session, 'sh -s', { sudo: true, stdin: identityScript, signal: opts.signal, timeoutMs: 60_000 })).stdout);
+  const supported = requireSupported(facts.os, opts.target);
   opts.report?.({ event: 'log', level: 'info', message: `readiness: ${supported.name}, build host name ${facts.identity.hostname}, ${facts.identity.host_key_fingerprints.length} host key(s)` });
 
   const dir = tempPath('readiness');

@@ -94,9 +94,13 @@ linux_lines() { grep -E '^[[:space:]]*linux(efi)?[[:space:]]' "$GRUB_CFG" 2>/dev
 
 OS_ID=''
 OS_VERSION=''
-if [ -f "$R/etc/os-release" ]; then
-  OS_ID=$(sed -n 's/^ID=//p' "$R/etc/os-release" | tr -d '"')
-  OS_VERSION=$(sed -n 's/^VERSION_ID=//p' "$R/etc/os-release" | tr -d '"')
+# /etc/os-release is often a link to /usr/lib/os-release; under a ROOT prefix an absolute link
+# would point at the host's, so read the file under ROOT directly when /etc's is not a file.
+OS_RELEASE=$R/etc/os-release
+[ -f "$OS_RELEASE" ] && ! [ -L "$OS_RELEASE" ] || OS_RELEASE=$R/usr/lib/os-release
+if [ -f "$OS_RELEASE" ]; then
+  OS_ID=$(sed -n 's/^ID=//p' "$OS_RELEASE" | tr -d '"')
+  OS_VERSION=$(sed -n 's/^VERSION_ID=//p' "$OS_RELEASE" | tr -d '"')
 fi
 
 # --- cloud-init-installed ----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The probe report as ingot judges it: exactly the known ids, waived failures pass and stay
 // marked, any other failure stops the build naming the items, their evidence and how to waive.
 import { describe, expect, it } from 'vitest';
-import { judgeReport, parseIdentity, parseProbeReport, READINESS_ITEM_IDS } from '../../../src/guest/readiness/index.js';
+import { judgeReport, parseIdentity, parseProbeReport, READINESS_ITEM_IDS, requireSupported } from '../../../src/guest/readiness/index.js';
 import { isIngotError } from '../../../src/errors/index.js';
 import { fingerprint, generateEd25519 } from '../../../src/guest/seed/index.js';
 import { Redactor } from '../../../src/redact.js';
@@ -55,5 +55,18 @@ describe('parseIdentity', () => {
     expect(facts.os).toEqual({ id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
     expect(facts.identity).toEqual({ hostname: 'e2e-demo', machine_id_sha256: 'a'.repeat(64), host_key_fingerprints: [fingerprint(key.publicKey)] });
     expect(facts.identity.host_key_fingerprints[0]).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+});
+
+describe('requireSupported', () => {
+  it('accepts Debian 12 and Ubuntu 24.04', () => {
+    expect(requireSupported(parseIdentity('os debian 12\n').os, 'rackspace').name).toBe('Debian 12');
+    expect(requireSupported(parseIdentity('os ubuntu 24.04\n').os, 'rackspace').name).toBe('Ubuntu 24.04');
+  });
+  it('refuses another system by name, saying nothing was changed and what is supported', () => {
+    const error = thrown(() => requireSupported(parseIdentity('os ubuntu 22.04\npretty Ubuntu 22.04.4 LTS\n').os, 'rackspace'));
+    expect(isIngotError(error) && error.code).toBe('READINESS_UNSUPPORTED');
+    expect((error as Error).message).toMatch(/does not support Ubuntu 22\.04\.4 LTS .*nothing in the guest was changed/);
+    expect((error as { hint: string }).hint).toContain('Debian 12, Ubuntu 24.04');
   });
 });
