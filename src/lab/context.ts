@@ -21,6 +21,8 @@ export interface Lab {
   guests: Map<string, GuestHandle>;
   /** Loopback address assigned to each running VM (runtime only: never a field of a record). */
   addresses: Map<string, string>;
+  /** The loopback /16 those addresses come from, "127.N" (LabOptions.guestNetwork). */
+  guestNetwork: string;
   /** VMs whose shutdown came through the API (so actions_after_shutdown does not apply). */
   stopping: Set<string>;
   /** Tasks destroyed while pending: removed when they complete (xapi.md §1.6). */

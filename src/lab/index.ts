@@ -22,6 +22,7 @@ import { Storage } from './storage.js';
 import { type LabCertificate, ensureCertificate } from './tls.js';
 
 const GiB = 1024 ** 3;
+export const DEFAULT_GUEST_NETWORK = '127.77';
 
 export interface LabOptions {
   /** State directory: db.json, tls/, sr/<uuid>/, vm/<uuid>/. */
@@ -40,6 +41,11 @@ export interface LabOptions {
   srSizes?: Partial<{ ext: number; lvm: number; iso: number }>;
   /** A fresh state directory's local SR: `ext` (thin, default) or `lvm` (thick: the host then has no thin SR). */
   localSr?: 'ext' | 'lvm';
+  /**
+   * The loopback /16 the lab hands its VMs' addresses out of, as "127.N" (default 127.77): two labs
+   * on one machine need different ones, or their guests' SSH forwards would claim the same address.
+   */
+  guestNetwork?: string;
   /** Also listen on this address (same port) as a pool member that is not the coordinator. */
   memberAddress?: string;
   report?: Report;
@@ -76,6 +82,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 export async function startLab(options: LabOptions): Promise<RunningLab> {
   const host = options.host ?? '127.0.0.1';
+  const guestNetwork = options.guestNetwork ?? DEFAULT_GUEST_NETWORK;
+  if (!/^127\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(guestNetwork)) {
+    throw new IngotError('LAB_STATE_INVALID', `The guest network "${guestNetwork}" is not a loopback /16 written as 127.N.`, { hint: 'Guests are reachable on loopback only (lab-notes §6): give 127.77, 127.78, …' });
+  }
   const report = options.report ?? silent;
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const certificate = options.http ? undefined : await ensureCertificate(options.dir, [host, ...(options.memberAddress ? [options.memberAddress] : [])]);
@@ -102,6 +112,7 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
     hypervisor: options.hypervisor,
     guests: new Map(),
     addresses: new Map(),
+    guestNetwork,
     stopping: new Set(),
     destroyWhenDone: new Set(),
     authFailureDelayMs: options.authFailureDelayMs ?? 5000,

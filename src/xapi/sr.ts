@@ -1,6 +1,7 @@
 // Choosing the SR a build writes to: by name, uuid or the pool default; thin only (xapi.md §6),
 // with enough free space for the disk.
 import { IngotError } from '../errors/index.js';
+import { formatBytes } from '../format.js';
 import type { XapiClient } from './client.js';
 import { provisioning } from './thin.js';
 import type { Ref, SMRecord, SRRecord } from './types.generated.js';
@@ -51,8 +52,10 @@ export async function chooseSr(xapi: XapiClient, wanted: string, diskBytes: numb
   }
   const free = Number(sr.physical_size) - Number(sr.physical_utilisation);
   if (free < diskBytes) {
-    throw new IngotError('XAPI_SR_UNSUITABLE', `SR "${sr.name_label}" has ${gib(free)} free, the build disk needs up to ${gib(diskBytes)}`, {
-      hint: 'Free space on the SR, choose another one (vm.sr), or make vm.disk smaller.',
+    // Checked before anything is imported: the whole virtual size, since the guest may fill it.
+    throw new IngotError('XAPI_SR_UNSUITABLE', `SR "${sr.name_label}" has ${formatBytes(free)} free of ${formatBytes(Number(sr.physical_size))}, the build disk needs up to ${formatBytes(diskBytes)} (${diskBytes} bytes)`, {
+      hint: `Free space on the SR, choose another one with vm.sr (disk SRs here: ${describeSrs(entries.filter(([, s]) => s.content_type !== 'iso'))}), or make vm.disk smaller.`,
+      details: { sr: sr.uuid, free, physical_size: Number(sr.physical_size), needed: diskBytes },
     });
   }
   return { ref, record: sr, reason: p.reason };
@@ -60,8 +63,4 @@ export async function chooseSr(xapi: XapiClient, wanted: string, diskBytes: numb
 
 function describeSrs(entries: Array<[string, SRRecord]>): string {
   return entries.map(([, sr]) => `"${sr.name_label}" (${sr.type}, ${sr.uuid})`).join(', ');
-}
-
-function gib(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }

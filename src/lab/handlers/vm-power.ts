@@ -14,12 +14,14 @@ import { requireNotTemplate, requirePowerState } from './checks.js';
 const CLEAN_SHUTDOWN_TIMEOUT_S = 1200;
 
 /**
- * A distinct loopback address per running VM: 127.77.0.2, 127.77.0.3, … skipping one whose port 22
- * something else on this machine holds (another lab's guest: every lab counts from .2).
+ * A distinct loopback address per running VM: 127.77.0.2, 127.77.0.3, … (127.77 is the lab's
+ * guestNetwork), skipping one whose port 22 something else on this machine holds (another lab's
+ * guest: every lab counts from .2). A guest that does not listen yet is not seen by that probe;
+ * labs that run side by side take different guestNetworks.
  */
 async function assignAddress(lab: Lab, vmRef: string): Promise<string> {
   for (let n = 2; n < 65534; n++) {
-    const address = `127.77.${n >> 8}.${n & 255}`;
+    const address = `${lab.guestNetwork}.${n >> 8}.${n & 255}`;
     if ((n & 255) === 0 || (n & 255) === 255 || [...lab.addresses.values()].includes(address)) continue;
     lab.addresses.set(vmRef, address); // reserved before the probe, so two boots of this lab never pick the same one
     if (await portFree(address, 22)) return address;

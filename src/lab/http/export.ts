@@ -63,7 +63,8 @@ export async function handleExport(lab: Lab, req: IncomingMessage, res: ServerRe
       let sent = 0;
       for await (const chunk of body) {
         sent += (chunk as Buffer).length;
-        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+        // A client that went away never drains: 'close' ends the wait, and the check below fails the task.
+        if (!res.write(chunk) && !res.destroyed) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
         setProgress(lab, task, total === 0 ? 1 : Math.min(0.99, sent / total));
         checkCancelled(lab, task);
         if (res.destroyed) throw new XapiFault('VDI_IO_ERROR', ['Device I/O errors']);

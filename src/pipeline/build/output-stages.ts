@@ -17,19 +17,30 @@ import { detachSeed } from './guest-stages.js';
 export const exportStage: Stage<BuildContext> = {
   id: 'export',
   title: 'export the disk as a VHD',
-  async run(ctx) {
+  async run(ctx, signal) {
     const xapi = need(ctx.xapi, 'the XAPI connection');
     await detachSeed(ctx);
     // The host exports a sparse dynamic VHD (only allocated blocks cross the network). It is read
     // back into a sparse raw file and written again by ingot's own writer, so the output has the
     // layout Rackspace advises (creator tap, 2 MiB blocks) and, when deterministic, the same bytes
     // for the same disk content whatever host produced it.
-    const exported = await exportVdi(xapi, need(ctx.disk, 'the build disk').vdi, 'vhd');
+    const vdi = need(ctx.disk, 'the build disk').vdi;
+    const exported = await exportVdi(xapi, vdi, 'vhd');
     const raw = join(ctx.workDir, 'export.raw');
     const { directory, fileName, deterministic } = ctx.recipe.output;
-    // The writer's pass 1 is computed on the bytes as they arrive, so the raw is read once more
-    // (to write the VHD in file order, hashed as it goes) and the VHD is never read back.
-    const received = await vhdStreamToRawFile(exported.stream, raw, ctx.report, undefined, { scan: { deterministic } });
+    const stop = () => exported.stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('interrupted'));
+    signal.addEventListener('abort', stop, { once: true });
+    let received;
+    try {
+      // The writer's pass 1 is computed on the bytes as they arrive, so the raw is read once more
+      // (to write the VHD in file order, hashed as it goes) and the VHD is never read back.
+      received = await vhdStreamToRawFile(exported.stream, raw, ctx.report, undefined, { scan: { deterministic } });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw await brokenExport(vdi, error, exported.done);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
     await exported.done;
     await mkdir(directory, { recursive: true });
     const path = join(directory, fileName);
@@ -41,6 +52,30 @@ export const exportStage: Stage<BuildContext> = {
     return `${path}: ${formatBytes(written.length)} (virtual ${formatBytes(written.currentSize)})${deterministic ? ', deterministic' : ''}`;
   },
 };
+
+/** How long the host's export task gets to report its outcome once the body has broken off. */
+const TASK_GRACE_MS = 10_000;
+
+/**
+ * The body of /export_raw_vdi ends when the connection closes (no Content-Length, xapi.md §4.2),
+ * so a connection dropped mid-stream reads as a VHD that ends early. It is a broken transfer, not
+ * a bad image: the host's task says whether the host had finished sending.
+ */
+async function brokenExport(vdi: string, error: unknown, done: Promise<unknown>): Promise<IngotError> {
+  const task = await Promise.race([
+    done.then(() => 'succeeded' as const, (e: unknown) => `failed: ${(e as Error).message}`),
+    new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), TASK_GRACE_MS).unref()),
+  ]);
+  const what = (error as Error).message;
+  const message =
+    task === 'succeeded' ? `the host finished exporting VDI ${vdi}, but what arrived is not a whole VHD: ${what}`
+    : task === 'pending' ? `the export of VDI ${vdi} broke off before the host had sent it all (the connection dropped): ${what}`
+    : `the export of VDI ${vdi} broke off: ${what}; the host's export task ${task}`;
+  return new IngotError('XAPI_ERROR', message, {
+    hint: 'The partial download is deleted and the build VM and its disks are removed. Run the build again; if exports keep breaking off, check the network path to the host and its SR (xe task-list, /var/log/xensource.log on the host).',
+    cause: error,
+  });
+}
 
 export const checkStage: Stage<BuildContext> = {
   id: 'check',

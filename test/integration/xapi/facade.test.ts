@@ -99,7 +99,7 @@ describe('storage and network choice', () => {
 
   it('refuses an ISO library and an SR too small for the disk', async () => {
     expect((await failure(chooseSr(xapi, 'ISO library', GiB))).message).toContain('ISO library');
-    expect((await failure(chooseSr(xapi, 'Local storage', 10_000 * GiB))).message).toMatch(/free, the build disk needs up to/);
+    expect((await failure(chooseSr(xapi, 'Local storage', 10_000 * GiB))).message).toMatch(/GiB free of [\d.]+ GiB, the build disk needs up to/);
   });
 
   it('names the SRs there are when the recipe names one that is not', async () => {
