@@ -27,10 +27,19 @@ export interface FixtureOptions {
   username?: string;
   /** How long a simulated reboot keeps the guest away (default 300 ms). */
   rebootDownMs?: number;
+  /** Where to listen (default 127.0.0.1, a free port): a lab guest's `<address>:22`. */
+  host?: string;
+  port?: number;
+  /** The host key to present (default: a fresh one), e.g. the one a seed's ssh_keys hands in. */
+  hostKey?: KeyPair;
+  /** The one public key allowed to log in (default: a fresh pair, in `clientKey`). */
+  authorizedKey?: string;
+  /** Told when the guest reboots or powers off (the shims' request), e.g. to stop the VM it plays. */
+  onPower?: (action: 'reboot' | 'poweroff') => void;
 }
 
 export interface SshFixture {
-  host: '127.0.0.1';
+  host: string;
   port: number;
   username: string;
   hostKey: KeyPair;
@@ -62,8 +71,9 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
   const ctl = join(root, '.ctl');
   await writeShims(join(ctl, 'bin'));
   await writeFile(join(root, 'boot_id'), `${randomUUID()}\n`);
-  const hostKey = generateKeyPair();
-  const clientKey = generateKeyPair();
+  const hostKey = opts.hostKey ?? generateKeyPair();
+  // With only an authorized public key given, the test does not hold the private half.
+  const clientKey = opts.authorizedKey !== undefined ? { private: '', public: opts.authorizedKey } : generateKeyPair();
   const username = opts.username ?? 'builder';
   const allowed = ssh2.utils.parseKey(clientKey.public);
   if (allowed instanceof Error || Array.isArray(allowed)) throw new Error('fixture: cannot parse its own client key');
@@ -178,6 +188,7 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
         await unlink(claimed);
         down = true;
         for (const c of connections) c.end();
+        opts.onPower?.(action === 'reboot' ? 'reboot' : 'poweroff');
         if (action === 'reboot') {
           setTimeout(() => {
             if (fakeReboots > 0) {
@@ -211,12 +222,15 @@ export async function startSshFixture(opts: FixtureOptions = {}): Promise<SshFix
     }
     ssh.injectSocket(socket);
   });
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
   const address = front.address();
   if (address === null || typeof address === 'string') throw new Error('fixture: no port');
 
   Object.assign(fixture, {
-    host: '127.0.0.1' as const,
+    host: opts.host ?? '127.0.0.1',
     port: address.port,
     username,
     hostKey,

@@ -5,7 +5,9 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const SUDO = `#!/bin/sh
-# Passwordless sudo as the guest has it: drop the options ingot uses, run the command.
+# Passwordless sudo as the guest has it: drop the options ingot uses, run the command as a child
+# and relay TERM, INT and HUP to it, as sudo does (sudo(8), "Signal handling"). The relay matters
+# when the command is coreutils timeout, which moves itself into a process group of its own.
 while [ $# -gt 0 ]; do
   case "$1" in
     -n|-E|-H) shift ;;
@@ -14,7 +16,19 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-exec "$@"
+# An asynchronous command's stdin is /dev/null in sh; hand it the real one through fd 3.
+exec 3<&0
+"$@" <&3 3<&- &
+child=$!
+exec 3<&-
+trap 'kill -TERM "$child" 2>/dev/null' TERM
+trap 'kill -INT "$child" 2>/dev/null' INT
+trap 'kill -HUP "$child" 2>/dev/null' HUP
+while :; do
+  wait "$child"
+  status=$?
+  kill -0 "$child" 2>/dev/null || exit "$status"
+done
 `;
 
 const POWER = (action: string): string => `#!/bin/sh
