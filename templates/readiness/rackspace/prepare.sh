@@ -61,7 +61,8 @@ say "cloud-init: datasource_list [ ConfigDrive, None ], default user $SSH_USER"
 if [ -x /usr/sbin/xe-daemon ] || [ -x /usr/bin/xe-daemon ]; then
   say "XenServer guest agent already installed"
 elif [ "$ID" = ubuntu ]; then
-  # Ubuntu packages xe-guest-utilities in universe; Debian 12 packages none (probe.sh says so).
+  # Ubuntu 24.04 packages xe-guest-utilities 7.20.2 in universe; Debian 12 packages none (probe.sh
+  # says so).
   log=$STATE_DIR/agent.log
   if timeout 600 apt-get install -y --no-install-recommends xe-guest-utilities >"$log" 2>&1 ||
     { timeout 600 apt-get update >>"$log" 2>&1 && timeout 600 apt-get install -y --no-install-recommends xe-guest-utilities >>"$log" 2>&1; }; then

@@ -293,6 +293,10 @@ fi
 
 # --- guest-agent -------------------------------------------------------------------------------
 agent=$(existing "$R/usr/sbin/xe-daemon" "$R/usr/bin/xe-daemon")
+if [ -z "$agent" ] && [ -f "$R/var/lib/dpkg/status" ] &&
+  awk '/^Package: xe-guest-utilities$/ { p = 1; next } /^$/ { p = 0 } p && /^Status: install ok installed$/ { hit = 1 } END { exit hit ? 0 : 1 }' "$R/var/lib/dpkg/status"; then
+  agent='xe-guest-utilities (dpkg status)'
+fi
 if [ -n "$agent" ]; then
   item guest-agent true "XenServer guest agent installed: $agent"
 elif [ -n "$AGENT_NOTE" ]; then

@@ -91,3 +91,19 @@ describe('probe.sh on a directory tree', () => {
     expect(item).toMatchObject({ ok: false, evidence: expect.stringMatching(/\/var\/lib\/dbus\/machine-id/) });
   });
 });
+
+describe('probe.sh guest-agent on an Ubuntu tree', () => {
+  it('counts xe-guest-utilities in the dpkg status as installed', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ingot-probe-'));
+    try {
+      await cleanTree(root);
+      await rm(join(root, 'usr/sbin/xe-daemon'));
+      await put(root, 'var/lib/dpkg/status', 'Package: xe\nStatus: install ok installed\n\nPackage: xe-guest-utilities\nStatus: install ok installed\nVersion: 7.20.2-0ubuntu1\n\n');
+      expect((await runProbeOn(root)).find((i) => i.id === 'guest-agent')).toMatchObject({ ok: true, evidence: expect.stringMatching(/xe-guest-utilities \(dpkg status\)/) });
+      await put(root, 'var/lib/dpkg/status', 'Package: xe-guest-utilities\nStatus: deinstall ok config-files\n\n');
+      expect((await runProbeOn(root)).find((i) => i.id === 'guest-agent')?.ok).toBe(false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
