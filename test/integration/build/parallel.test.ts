@@ -1,15 +1,16 @@
 // `ingot build A.yaml B.yaml --parallel N` through the real CLI against the lab host: each build
 // its own id and output, one failing without stopping the other, a summary and the exit status of
 // docs/cli.md, and every recipe checked (all errors together) before any host is contacted.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { BIN, runCli } from '../../support/run-cli.js';
 import { PASSWORD, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
+import { sshFromSeed } from '../../support/lab/seeded-sshd.js';
 
 let lab: TestLab;
 let dir: string;
@@ -53,7 +54,8 @@ function events(stdout: string): Array<Record<string, unknown>> {
 }
 
 beforeAll(async () => {
-  lab = await startTestLab();
+  // Guests on a loopback /16 of this file's own: their sshd on <address>:22 meets no other file's guests.
+  lab = await startTestLab({ guestNetwork: '127.81' });
   dir = await mkdtemp(join(tmpdir(), 'ingot-build-parallel-'));
   await writeFile(join(dir, 'disk.raw'), Buffer.concat([randomBytes(65536), Buffer.alloc(4 * 1024 * 1024), randomBytes(4096)]));
   await writeFile(join(dir, 'password'), PASSWORD);
@@ -68,12 +70,70 @@ beforeAll(async () => {
   if (address === null || typeof address === 'string') throw new Error('no port');
   counter = { server, connections: 0, url: `https://127.0.0.1:${address.port}` };
 });
+afterEach(() => {
+  lab.hypervisor.script = () => ({});
+});
 afterAll(async () => {
   await lab?.stop();
   counter?.server.close();
 });
 
+const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+
+interface Manifest {
+  build: { id: string };
+  recipe: { name: string };
+  output: { file: string; size: number; sha256: string };
+}
+
 describe('ingot build with several recipes', () => {
+  it('builds two recipes side by side: each its own VHD, manifest and build id, nothing left on the host', { timeout: 240_000 }, async () => {
+    // The fake guests take the build access from ingot's seed and serve SSH with it, as cloud-init would.
+    lab.hypervisor.script = () => sshFromSeed();
+    const r = await runCli(['build', await recipe('good-a'), await recipe('good-b'), '--parallel', '2'], { env, timeout: 200_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // Both ran at once: the second started booting before the first was done.
+    const lines = r.stdout.split('\n');
+    const bootB = lines.findIndex((l) => l.startsWith('[good-b] … boot the VM'));
+    const doneA = lines.findIndex((l) => l.startsWith('[good-a] ✔ write the manifest'));
+    expect(bootB).toBeGreaterThan(-1);
+    expect(bootB).toBeLessThan(doneA);
+    expect(r.stdout).toMatch(/^2 builds: 2 built$/m);
+    const ids = new Set<string>();
+    for (const name of ['good-a', 'good-b']) {
+      const vhd = join(dir, 'out', `${name}.vhd`);
+      const manifest = JSON.parse(await readFile(join(dir, 'out', `${name}.manifest.json`), 'utf8')) as Manifest;
+      expect(manifest.recipe.name).toBe(name);
+      expect(manifest.output.file).toBe(vhd);
+      expect(manifest.output.size).toBe((await stat(vhd)).size);
+      expect(manifest.output.sha256).toBe(await sha256(vhd));
+      expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +${manifest.build.id} +built +${vhd.replaceAll('.', '\\.')}$`, 'm'));
+      ids.add(manifest.build.id);
+    }
+    expect(ids.size).toBe(2);
+    expect(marked('VM')).toEqual([]);
+    expect(marked('VDI')).toEqual([]);
+  });
+
+  it('a failing build does not stop the other: its VHD is written, the failed one left nothing, exit 1 with the summary', { timeout: 240_000 }, async () => {
+    lab.hypervisor.script = () => sshFromSeed();
+    const r = await runCli(['build', await recipe('broken', { template: 'No Such Template' }), await recipe('fine-too'), '--parallel', '2'], { env, timeout: 200_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^\[broken\] error\[XAPI_NOT_FOUND\]: no template or VM named or with uuid "No Such Template"/m);
+    expect(r.stdout).toMatch(/^2 builds: 1 built, 1 failed$/m);
+    expect(r.stdout).toMatch(/^ {2}broken +broken-\d{8}-\d{6}-[0-9a-f]{4} +failed +XAPI_NOT_FOUND \(exit 1\)$/m);
+    expect(r.stdout).toMatch(/^ {2}fine-too +fine-too-\S+ +built +\S+fine-too\.vhd$/m);
+    expect(r.stderr).toContain('error[BUILDS_FAILED]: 1 of 2 builds failed: broken (XAPI_NOT_FOUND)');
+    const manifest = JSON.parse(await readFile(join(dir, 'out', 'fine-too.manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.output.sha256).toBe(await sha256(join(dir, 'out', 'fine-too.vhd')));
+    await expect(stat(join(dir, 'out', 'broken.vhd'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(dir, 'out', 'broken.manifest.json'))).rejects.toThrow(/ENOENT/);
+    expect(marked('VM')).toEqual([]);
+    expect(marked('VDI')).toEqual([]);
+    expect(ownedVbds()).toEqual([]);
+  });
+
   it('reports every invalid recipe together and contacts no host', async () => {
     const a = await recipe('bad-memory', { memory: 'lots' });
     const b = await recipe('bad-template', { template: '""' });

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../../support/run-cli.js';
 import { PASSWORD, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
+import { sshFromSeed } from '../../support/lab/seeded-sshd.js';
 
 let lab: TestLab;
 let dir: string;
@@ -54,11 +55,15 @@ async function onTerminal(args: string[], extraEnv: Record<string, string> = {})
 }
 
 beforeAll(async () => {
-  lab = await startTestLab();
+  // Guests on a loopback /16 of this file's own (their sshd listens on <address>:22).
+  lab = await startTestLab({ guestNetwork: '127.82' });
   dir = await mkdtemp(join(tmpdir(), 'ingot-build-terminal-'));
   await writeFile(join(dir, 'disk.raw'), Buffer.concat([randomBytes(65536), Buffer.alloc(2 * 1024 * 1024)]));
   await writeFile(join(dir, 'password'), PASSWORD);
   env = { HOME: dir, INGOT_XAPI_URL: lab.url, INGOT_XAPI_USERNAME: USER, INGOT_XAPI_PASSWORD_FILE: join(dir, 'password'), INGOT_XAPI_FINGERPRINT: lab.fingerprint! };
+});
+afterEach(() => {
+  lab.hypervisor.script = () => ({});
 });
 afterAll(async () => {
   await lab?.stop();
@@ -81,6 +86,19 @@ describe('ingot build on a terminal', () => {
     expect(r.screen).toMatch(/› verify █*░* \d+%/);
     expect(r.screen).toContain('error[XAPI_NOT_FOUND]');
     expect(r.screen).not.toContain(PASSWORD);
+    expect(marked('VDI')).toEqual([]);
+  });
+
+  it('shows a successful build stage by stage to the manifest, then what it built', { timeout: 240_000 }, async () => {
+    lab.hypervisor.script = () => sshFromSeed();
+    const r = await onTerminal(['build', await recipe('tty-good', 'Debian Bookworm 12')]);
+    expect(r.status).toBe(0);
+    for (const title of ['boot the VM and reach it over SSH — SSH to', 'power the guest off — ', 'export the disk as a VHD — ', 'check the VHD', 'remove the build VM and its disks — ', 'write the manifest — ']) {
+      expect(r.final).toMatch(new RegExp(`^✔ ${title}`, 'm'));
+    }
+    expect(r.final).toMatch(/^↓ .*skipped/m); // provision, readiness and push have nothing to do here
+    expect(r.final).toContain(`built ${join(dir, 'out', 'tty-good.vhd')} (`);
+    expect(marked('VM')).toEqual([]);
     expect(marked('VDI')).toEqual([]);
   });
 
