@@ -142,7 +142,8 @@ function diskActions(recipe: Recipe, sr: string, disk: string): string[] {
     src.kind === 'image' ? `convert the image to a dynamic VHD stream and import it into a new VDI on ${sr}`
     : src.kind === 'template' ? `clone the disk of "${src.template}" (VDI.clone on the same SR, else VDI.copy) onto ${sr}`
     : `clone VDI "${src.vdi}" (VDI.clone on the same SR, else VDI.copy) onto ${sr}`;
-  return [first, recipe.vm.diskBytes === undefined ? 'keep the source disk\'s size' : `grow it to ${disk}`];
+  const grow = src.kind === 'image' ? `grow it to ${disk}` : `grow it to ${disk} (a source disk larger than that is refused: ingot never shrinks)`;
+  return [first, recipe.vm.diskBytes === undefined ? 'keep the source disk\'s size' : grow];
 }
 
 function stepWords(step: ProvisionStep): string {
