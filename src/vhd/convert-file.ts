@@ -1,10 +1,9 @@
 // Raw file → VHD file, atomically: written to OUT.partial, renamed into place only when complete.
-import { createHash } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { silent, type Report } from '../cli/events.js';
 import { writeVhdFile } from './file-writer.js';
-import { openRawFile, type RawSource } from './source.js';
-import { prepareVhd, type PreparedVhd, type WriteOptions } from './writer.js';
+import { openRawFile } from './source.js';
+import type { WriteOptions } from './writer.js';
 
 export interface ConvertResult {
   path: string;
@@ -25,13 +24,10 @@ export async function convertToVhd(inPath: string, outPath: string, opts: WriteO
     let vhd;
     let sha256: string | undefined;
     try {
-      if (opts.scanned !== undefined) {
-        // Pass 1 is known, so the VHD comes out in file order and is hashed as it is written;
-        // nothing reads the output back (issue 5, "stream once").
-        ({ vhd, sha256 } = await writeInOrder(source, out, opts, report));
-      } else {
-        vhd = await writeVhdFile(source, out, opts, report);
-      }
+      // With pass 1 known (opts.scanned) the file is written front to back and hashed as it goes;
+      // nothing reads the output back (issue 5, "stream once").
+      vhd = await writeVhdFile(source, out, opts, report);
+      sha256 = vhd.sha256;
       const { size } = await out.stat();
       if (size !== vhd.length) throw new Error(`wrote ${size} bytes, planned ${vhd.length}`);
       // Durable before the rename, so OUT never names a half-written file after a crash.
@@ -47,16 +43,4 @@ export async function convertToVhd(inPath: string, outPath: string, opts: WriteO
   } finally {
     await source.close();
   }
-}
-
-async function writeInOrder(source: RawSource, out: FileHandle, opts: WriteOptions, report: Report): Promise<{ vhd: PreparedVhd; sha256: string }> {
-  const vhd = await prepareVhd(source, opts, report);
-  const hash = createHash('sha256');
-  let position = 0;
-  for await (const chunk of vhd.stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    for (let done = 0; done < chunk.length; ) done += (await out.write(chunk, done, chunk.length - done, position + done)).bytesWritten;
-    position += chunk.length;
-  }
-  return { vhd, sha256: hash.digest('hex') };
 }

@@ -5,10 +5,12 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { silent, type Report } from '../cli/events.js';
+import { IngotError } from '../errors/index.js';
 import { testBit, setBit } from './batmap.js';
 import { BITMAP_SIZE, BLOCK_SIZE } from './constants.js';
 import { encodeMetadata, planLayout } from './layout.js';
 import { byteProgress } from './progress.js';
+import type { Scanned } from './scan.js';
 import { readAhead, readBlocks, type RawSource } from './source.js';
 import { buildFooter, checkSize, digestBlockIndex, digestPreamble, randomUuid, uuidFrom, vhdTimestamp, wrapShort, type WriteOptions } from './writer.js';
 
@@ -17,6 +19,8 @@ export interface WrittenVhd {
   currentSize: number;
   allocatedBlocks: number;
   uuid: Uint8Array;
+  /** SHA-256 of the file, when it was written in file order (pass 1 known: `opts.scanned`). */
+  sha256?: string;
 }
 
 const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
@@ -25,6 +29,8 @@ const READ_AHEAD = 4;
 
 export async function writeVhdFile(source: RawSource, out: FileHandle, opts: WriteOptions, report: Report = silent): Promise<WrittenVhd> {
   checkSize(source.size);
+  const needsDigest = opts.deterministic && opts.uuid === undefined;
+  if (opts.scanned !== undefined && source.kind === 'random' && (!needsDigest || opts.scanned.digest !== undefined)) return writeInFileOrder(source, out, opts, opts.scanned, report);
   // SHA-256 on the main thread: a worker thread was tried and lost (messaging cost 2.2 s per GiB
   // against 0.8 s of hashing).
   const hash = opts.deterministic && opts.uuid === undefined ? createHash('sha256').update(digestPreamble(source.size)) : undefined;
@@ -74,4 +80,39 @@ export async function writeVhdFile(source: RawSource, out: FileHandle, opts: Wri
 async function writeAll(fh: FileHandle, b: Buffer, position: number): Promise<void> {
   let done = 0;
   while (done < b.length) done += (await fh.write(b, done, b.length - done, position + done)).bytesWritten;
+}
+
+/**
+ * Pass 1 already known (`opts.scanned`): the metadata is final before the first block, so the file
+ * is written front to back — the same bytes — and hashed as it goes; blocks still come through
+ * readAhead (several reads in flight, writes overlapping them).
+ */
+async function writeInFileOrder(source: Extract<RawSource, { kind: 'random' }>, out: FileHandle, opts: WriteOptions, scanned: Scanned, report: Report): Promise<WrittenVhd> {
+  const allocated = (i: number): boolean => testBit(scanned.alloc, i);
+  const layout = planLayout(source.size, allocated);
+  const uuid = opts.uuid ?? (scanned.digest ? uuidFrom(scanned.digest) : randomUuid());
+  const footer = buildFooter(layout, vhdTimestamp(opts), uuid);
+  const head = Buffer.concat([footer, encodeMetadata(layout)]);
+  const hash = createHash('sha256').update(head);
+  const tick = byteProgress(report, 'write', layout.fileSize);
+  const pending = writeAll(out, head, 0);
+  let position = layout.firstBlockOffset;
+  const use = async (i: number, slot: Buffer): Promise<{ written: Promise<void> }> => {
+    opts.signal?.throwIfAborted();
+    // The BAT is written already: a block that turned to zeros would make it lie (vhd.md §4.1).
+    if (slot.subarray(BITMAP_SIZE).equals(ZERO_BLOCK)) throw new IngotError('VHD_SOURCE_CHANGED', `block ${i} of the raw input was non-zero when scanned and is all zeros now`, {
+      hint: 'The input changed while it was converted. Convert a disk that nothing writes to.',
+    });
+    hash.update(slot);
+    const at = position;
+    position += slot.length;
+    tick(position);
+    return { written: writeAll(out, slot, at) };
+  };
+  await wrapShort(readAhead(source, allocated, READ_AHEAD, Buffer.alloc(BITMAP_SIZE, 0xff), use));
+  await pending;
+  await writeAll(out, footer, position);
+  hash.update(footer);
+  tick(layout.fileSize);
+  return { length: layout.fileSize, currentSize: layout.currentSize, allocatedBlocks: layout.allocatedBlocks, uuid, sha256: hash.digest('hex') };
 }
