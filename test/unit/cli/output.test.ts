@@ -54,6 +54,43 @@ describe('plain output', () => {
   });
 });
 
+describe('several builds in plain output', () => {
+  it('starts each line of a build with its label, errors and warnings included, and redacts them', () => {
+    const c = capture('plain');
+    c.redactor.add('sekrit-value');
+    const a = c.out.forBuild({ recipe: 'debian-12', id: 'debian-12-1' }, 'debian-12');
+    const b = c.out.forBuild({ recipe: 'ubuntu', id: 'ubuntu-1' }, 'ubuntu');
+    a({ event: 'stage', stage: 'disk', status: 'done', title: 'import the disk' });
+    b({ event: 'log', level: 'warn', message: 'slow sekrit-value' });
+    c.out.buildError({ recipe: 'ubuntu', id: 'ubuntu-1' }, { code: 'STEP_FAILED', message: 'step 2 failed', hint: 'see above', exit: 1 });
+    expect(c.stdout()).toBe('[debian-12] ✔ import the disk\n');
+    expect(c.stderr()).toBe('[ubuntu] warning: slow [redacted]\n[ubuntu] error[STEP_FAILED]: step 2 failed\n[ubuntu]   hint: see above\n');
+  });
+
+  it('keeps each build\'s progress lines apart (one per 10 % per build and stage)', () => {
+    const c = capture('plain');
+    const a = c.out.forBuild({ recipe: 'a', id: 'a-1' }, 'a');
+    const b = c.out.forBuild({ recipe: 'b', id: 'b-1' }, 'b');
+    for (let done = 0; done <= 100; done += 5) {
+      a({ event: 'progress', stage: 'export', done, total: 100, unit: 'items' });
+      b({ event: 'progress', stage: 'export', done, total: 100, unit: 'items' });
+    }
+    const lines = c.stdout().trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('[a] '))).toHaveLength(11);
+    expect(lines.filter((l) => l.startsWith('[b] '))).toHaveLength(11);
+  });
+
+  it('in --json, tags every event with its build', () => {
+    const c = capture('json');
+    c.out.forBuild({ recipe: 'a', id: 'a-1' })({ event: 'stage', stage: 'vm', status: 'start' });
+    c.out.buildError({ recipe: 'a', id: 'a-1' }, { code: 'XAPI_ERROR', message: 'm', exit: 4 });
+    expect(c.stdout().trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      { event: 'stage', stage: 'vm', status: 'start', build: { recipe: 'a', id: 'a-1' } },
+      { event: 'error', code: 'XAPI_ERROR', message: 'm', exit: 4, build: { recipe: 'a', id: 'a-1' } },
+    ]);
+  });
+});
+
 describe('json output', () => {
   it('writes one redacted JSON object per event', () => {
     const c = capture('json');
