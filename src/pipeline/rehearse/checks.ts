@@ -126,7 +126,7 @@ export function evaluate(facts: GuestFacts, want: Expectations): RehearsalCheck[
     ok: keysOk,
     evidence: [
       keyWords,
-      reused.length > 0 ? `reused from the build: ${reused.join(', ')}` : identity ? `none of the build's ${build.size}` : 'no build identity to compare with',
+      reused.length > 0 ? `reused from the build: ${reused.join(', ')}` : build.size > 0 ? `none of the build's ${build.size}` : identity ? 'the build recorded no host keys to compare with' : 'no build identity to compare with',
       presentedOnDisk ? 'the presented key is one of them' : `the presented key ${facts.presentedHostKey} is not among them`,
     ].join('; '),
   });
