@@ -84,7 +84,7 @@ export async function startLab(options: LabOptions): Promise<RunningLab> {
   const host = options.host ?? '127.0.0.1';
   const guestNetwork = options.guestNetwork ?? DEFAULT_GUEST_NETWORK;
   if (!/^127\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(guestNetwork)) {
-    throw new IngotError('LAB_STATE_INVALID', `The guest network "${guestNetwork}" is not a loopback /16 written as 127.N.`, { hint: 'Guests are reachable on loopback only (lab-notes §6): give 127.77, 127.78, …' });
+    throw new IngotError('CONFIG_INVALID', `The guest network "${guestNetwork}" is not a loopback /16 written as 127.N.`, { hint: 'Guests are reachable on loopback only (lab-notes §6): give 127.77, 127.78, …' });
   }
   const report = options.report ?? silent;
   await mkdir(options.dir, { recursive: true, mode: 0o700 });

@@ -58,8 +58,10 @@ const TASK_GRACE_MS = 10_000;
 
 /**
  * The body of /export_raw_vdi ends when the connection closes (no Content-Length, xapi.md §4.2),
- * so a connection dropped mid-stream reads as a VHD that ends early. It is a broken transfer, not
- * a bad image: the host's task says whether the host had finished sending.
+ * so a connection dropped mid-stream reads as a VHD that ends early (the reader's `found: "EOF at
+ * …"`) or as a socket error. It is a broken transfer, not a bad image; the host's task says
+ * whether the host had finished sending (a host that wrote everything into its socket buffers
+ * thinks it did).
  */
 async function brokenExport(vdi: string, error: unknown, done: Promise<unknown>): Promise<IngotError> {
   const task = await Promise.race([
@@ -67,10 +69,15 @@ async function brokenExport(vdi: string, error: unknown, done: Promise<unknown>)
     new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), TASK_GRACE_MS).unref()),
   ]);
   const what = (error as Error).message;
-  const message =
-    task === 'succeeded' ? `the host finished exporting VDI ${vdi}, but what arrived is not a whole VHD: ${what}`
-    : task === 'pending' ? `the export of VDI ${vdi} broke off before the host had sent it all (the connection dropped): ${what}`
-    : `the export of VDI ${vdi} broke off: ${what}; the host's export task ${task}`;
+  const truncated = !(error instanceof IngotError) || String(error.details?.found ?? '').startsWith('EOF');
+  const taskSays =
+    task === 'succeeded' ? 'the host\'s task says it sent everything, so the connection lost the rest'
+    : task === 'pending' ? 'the host had not finished sending it'
+    : `the host's export task ${task}`;
+  const message = truncated
+    ? `the export of VDI ${vdi} broke off: ${what}; ${taskSays}`
+    : task === 'succeeded' ? `the host finished exporting VDI ${vdi}, but what arrived is not a valid VHD: ${what}`
+    : `the export of VDI ${vdi} failed: ${what}; ${taskSays}`;
   return new IngotError('XAPI_ERROR', message, {
     hint: 'The partial download is deleted and the build VM and its disks are removed. Run the build again; if exports keep breaking off, check the network path to the host and its SR (xe task-list, /var/log/xensource.log on the host).',
     cause: error,

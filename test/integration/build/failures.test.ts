@@ -145,6 +145,14 @@ describe('a failure at each build stage ends with a clear error and nothing on t
     await expectHostAsBefore();
   });
 
+  it('boot: a guest whose sshd never answers gives up after timeouts.ssh, counting what each attempt saw', { timeout: 90_000 }, async () => {
+    const r = await runCli(['build', await recipe('no-ssh', { timeouts: { ssh: '3s' } })], { env });
+    expect(r.status).toBe(4);
+    expect(r.stderr).toMatch(new RegExp(`error\\[GUEST_UNREACHABLE\\]: ingot-build@${guestNetwork.replace('.', '\\.')}\\.0\\.\\d+:22 was not ready after [34] s and \\d+ attempt\\(s\\): \\d+× connection refused`));
+    expect(r.stderr).toContain('raise timeouts.ssh in the recipe (now 3s)');
+    await expectHostAsBefore();
+  });
+
   it('provision: a failing step stops the build with its exit status and last lines', { timeout: 90_000 }, async () => {
     const guests: SshFixture[] = [];
     lab.hypervisor.script = () => sshFromSeed((sshd) => guests.push(sshd));
@@ -167,6 +175,16 @@ describe('a failure at each build stage ends with a clear error and nothing on t
     await expectHostAsBefore();
   });
 
+  it('shutdown: a guest that never halts is stopped from the host after timeouts.shutdown, and the build still succeeds', { timeout: 90_000 }, async () => {
+    lab.hypervisor.script = () => sshFromSeed(() => undefined, { hangOnPoweroff: true });
+    const r = await runCli(['build', await recipe('hangs', { timeouts: { shutdown: '2s' } })], { env });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: guest poweroff did not finish \(gave up after 2 s waiting for the VM to power off \(it is Running\)\) \(if the guest needs longer, raise timeouts.shutdown, now 2s\)/);
+    expect(r.stdout).toMatch(/✔ power the guest off — stopped from the host \(clean shutdown\)/);
+    expect(await readdir(join(dir, 'out-hangs'))).toEqual(['hangs.manifest.json', 'hangs.vhd']);
+    await expectHostAsBefore();
+  });
+
   it('export: a connection dropped mid-stream fails the build, removes the partial file and leaves nothing on the host', { timeout: 90_000 }, async () => {
     lab.hypervisor.script = () => sshFromSeed();
     const proxy = await startCutProxy(lab, '/export_raw_vdi', 1024 * 1024);
@@ -176,7 +194,7 @@ describe('a failure at each build stage ends with a clear error and nothing on t
       expect(r.stdout).toMatch(/✔ power the guest off/);
       expect(r.stdout).toMatch(/✖ export the disk as a VHD/);
       expect(r.status).toBe(4);
-      expect(r.stderr).toMatch(/error\[XAPI_ERROR\]: the export of VDI OpaqueRef:\S+ broke off: the VHD ends inside block 0: found EOF at \d+/);
+      expect(r.stderr).toMatch(/error\[XAPI_ERROR\]: the export of VDI OpaqueRef:\S+ broke off: the VHD ends inside block 0: found EOF at \d+, expected \d+ bytes at \d+; the host/);
       expect(r.stderr).toContain('Run the build again');
     } finally {
       await proxy.close();

@@ -33,14 +33,19 @@ export function seedAccess(spec: GuestSpec): SeedAccess {
 
 /**
  * A FakeGuestScript whose guests serve SSH from their seed. `started` receives each guest's sshd,
- * so a test can look at the commands it ran or make it misbehave.
+ * so a test can look at the commands it ran or make it misbehave; `hangOnPoweroff` makes a guest
+ * that never halts by itself.
  */
-export function sshFromSeed(started: (sshd: SshFixture, guest: FakeGuest) => void = () => undefined): FakeGuestScript {
+export function sshFromSeed(started: (sshd: SshFixture, guest: FakeGuest) => void = () => undefined, opts: { hangOnPoweroff?: boolean } = {}): FakeGuestScript {
   return {
     async onBoot(guest) {
       const access = seedAccess(guest.spec);
-      // A poweroff inside the guest stops the VM, as the guest's kernel would.
-      const sshd = await startSshFixture({ host: guest.spec.address, port: 22, ...access, onPower: (action) => action === 'poweroff' && setTimeout(() => guest.exit('poweroff'), 20) });
+      // A poweroff inside the guest stops the VM, as the guest's kernel would — unless the test
+      // wants a guest that hangs on the way down (sshd gone, the VM still Running).
+      const onPower = (action: 'reboot' | 'poweroff'): void => {
+        if (action === 'poweroff' && opts.hangOnPoweroff !== true) setTimeout(() => guest.exit('poweroff'), 20);
+      };
+      const sshd = await startSshFixture({ host: guest.spec.address, port: 22, ...access, onPower });
       started(sshd, guest);
       return () => sshd.close();
     },
