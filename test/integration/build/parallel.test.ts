@@ -2,7 +2,7 @@
 // its own id and output, one failing without stopping the other, a summary and the exit status of
 // docs/cli.md, and every recipe checked (all errors together) before any host is contacted.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   await lab?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
   counter?.server.close();
 });
 

@@ -2,7 +2,7 @@
 // listr2 task list with the build's stages, one group per build when several run; and plain lines
 // when CI is set or stdout is a pipe. Assertions are on the text with escape sequences removed.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -67,6 +67,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   await lab?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('ingot build on a terminal', () => {
