@@ -1,26 +1,17 @@
-// Building from a disk already on the host (source.template, source.vdi) against the lab host.
-// The host and output stages of the build run for real (the build's own stage objects through
-// runStages, over the real XAPI protocol): the VHD they export must hold exactly the source disk's
-// bytes, the source must be untouched, and a failure must leave nothing. The guest stages need an
-// SSH server inside the VM, which the FakeHypervisor has not; test/e2e/build covers them. The
-// refusals (not found, ambiguous, diskless, in use, shrink) go through the real CLI.
+// Building from a disk already on the host (source.template, source.vdi): `ingot build` through
+// the real CLI against the lab host, whose fake guests serve SSH from ingot's seed. The VHD the
+// build exports must hold exactly the source disk's bytes (read back with ingot's VHD reader,
+// compared by qemu-img), the source must be untouched, and a failure must leave nothing. The
+// refusals (not found, ambiguous, diskless, in use, shrink) come before anything is created.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silent } from '../../../src/cli/events.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { CleanupStack } from '../../../src/pipeline/cleanup.js';
-import { newBuildId, type BuildContext } from '../../../src/pipeline/build/context.js';
-import { connectStage, diskStage, resolveStage, storageStage, vmStage } from '../../../src/pipeline/build/host-stages.js';
-import { checkStage, exportStage, writeBuildManifest } from '../../../src/pipeline/build/output-stages.js';
-import { runStages } from '../../../src/pipeline/stages.js';
-import { checkRecipeText, requireValid } from '../../../src/recipe/index.js';
-import { Redactor } from '../../../src/redact.js';
 import { vhdToRawFile } from '../../../src/vhd/index.js';
 import { call, login, PASSWORD, refByName, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
+import { sshFromSeed } from '../../support/lab/seeded-sshd.js';
 import { runCli } from '../../support/run-cli.js';
 
 const MiB = 1024 * 1024;
@@ -71,31 +62,28 @@ async function recipeText(name: string, source: string, extra: string[] = []): P
   return path;
 }
 
-/** The build's host and output stages, exactly as runBuild runs them, minus the guest in between. */
-async function buildWithoutGuest(recipePath: string): Promise<{ ctx: BuildContext; manifest: Record<string, any> }> {
-  const check = checkRecipeText(await readFile(recipePath, 'utf8'), recipePath, dir, { env });
-  requireValid(check);
-  const redactor = new Redactor();
-  const config = await loadConfig({ env, cwd: dir, redactor });
-  const ctx: BuildContext = {
-    recipe: check.recipe, digest: check.digest, variables: check.variables, config, redactor, report: silent, env, workDir: await mkdtemp(join(dir, 'work-')),
-    keep: false, push: false, buildId: newBuildId(check.recipe.name), started: new Date(), cleanup: new CleanupStack(), steps: [],
-  };
-  try {
-    const timings = await runStages([resolveStage, connectStage, storageStage, diskStage, vmStage, exportStage, checkStage], ctx, { report: silent, signal: new AbortController().signal, cleanup: ctx.cleanup, keep: false });
-    await ctx.cleanup.unwind(silent);
-    const manifest = JSON.parse(await readFile(await writeBuildManifest(ctx, timings), 'utf8')) as Record<string, any>;
-    return { ctx, manifest };
-  } finally {
-    await ctx.xapi?.disconnect();
-  }
+interface Manifest {
+  source: Record<string, unknown>;
+  output: { file: string; sha256: string; virtual_size: number };
+  check: { verdict: string };
+}
+
+/** `ingot build` of the recipe, to the end: its manifest. */
+async function build(recipePath: string): Promise<Manifest> {
+  const r = await runCli(['build', recipePath], { env, timeout: 300_000 });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const name = recipePath.replace(/^.*\/|\.yaml$/g, '');
+  return JSON.parse(await readFile(join(dir, 'out', `${name}.manifest.json`), 'utf8')) as Manifest;
 }
 
 let templateDisk: string;
 let lvmVdi: string;
 
 beforeAll(async () => {
-  lab = await startTestLab();
+  // Guests on a loopback /16 of this file's own; they take the build access from ingot's seed.
+  lab = await startTestLab({ guestNetwork: '127.83' });
+  lab.hypervisor.script = () => sshFromSeed();
   dir = await mkdtemp(join(tmpdir(), 'ingot-build-source-'));
   await writeFile(join(dir, 'password'), PASSWORD);
   env = { HOME: dir, INGOT_XAPI_URL: lab.url, INGOT_XAPI_USERNAME: USER, INGOT_XAPI_PASSWORD_FILE: join(dir, 'password'), INGOT_XAPI_FINGERPRINT: lab.fingerprint!, SOURCE_DATE_EPOCH: '1700000000' };
@@ -119,13 +107,12 @@ afterAll(async () => {
 describe('a build from source.template', () => {
   it('exports a VHD whose contents are the template\'s system disk, grown to vm.disk, and leaves the source as it was', { timeout: 400_000 }, async () => {
     const before = { file: await snapshotFile(templateDisk), record: structuredClone(lab.lab.db.get('VDI', templateDisk)) };
-    const { ctx, manifest } = await buildWithoutGuest(await recipeText('from-template', 'template: golden-base', ['  disk: 2GiB']));
-    expect(ctx.disk?.method).toBe('VDI.clone'); // the template's disk is on the build SR
-    expect(await compareWithSource(ctx.output!.path, templateDisk)).toEqual({ size: 2 * GiB, identical: true });
+    const manifest = await build(await recipeText('from-template', 'template: golden-base', ['  disk: 2GiB']));
+    expect(await compareWithSource(manifest.output.file, templateDisk)).toEqual({ size: 2 * GiB, identical: true });
     expect(manifest.source).toMatchObject({ kind: 'template', reference: 'golden-base', uuid: lab.lab.db.get('VM', refByName(lab, 'VM', 'golden-base')).uuid, vdi_uuid: before.record.uuid, method: 'VDI.clone', virtual_size: GiB + 8 * MiB });
     expect(manifest.check.verdict).toBe('pass');
     // The sha256 computed while the VHD was written is the file's.
-    expect(manifest.output.sha256).toBe(createHash('sha256').update(await readFile(ctx.output!.path)).digest('hex'));
+    expect(manifest.output.sha256).toBe(createHash('sha256').update(await readFile(manifest.output.file)).digest('hex'));
     // Untouched: same bytes, same record (name, size, other_config, tags, VBDs).
     expect(await unchanged(templateDisk, before.file)).toBe(true);
     expect(lab.lab.db.get('VDI', templateDisk)).toEqual(before.record);
@@ -137,35 +124,37 @@ describe('a build from source.template', () => {
     const vdis = lab.lab.db.all('VDI').length;
     const path = await recipeText('template-fails', 'template: golden-base');
     await writeFile(path, (await readFile(path, 'utf8')).replace('template: Debian Bookworm 12', 'template: No Such Template'));
-    await expect(buildWithoutGuest(path)).rejects.toThrow('no template or VM named or with uuid "No Such Template"');
+    const failed = await runCli(['build', path], { env, timeout: 200_000 });
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toMatch(/✔ import the source disk into a new VDI — VDI\.clone of disk "golden-base system"/);
+    expect(failed.stderr).toContain('no template or VM named or with uuid "No Such Template"');
     expect(lab.lab.db.all('VDI').length).toBe(vdis);
     expect(marked('VDI')).toEqual([]);
     expect(lab.lab.db.find('VDI', templateDisk)).toBeDefined();
 
-    const { ctx } = await buildWithoutGuest(await recipeText('template-same-size', 'template: golden-base'));
-    expect(await compareWithSource(ctx.output!.path, templateDisk)).toEqual({ size: GiB + 8 * MiB, identical: true });
+    const same = await build(await recipeText('template-same-size', 'template: golden-base'));
+    expect(await compareWithSource(same.output.file, templateDisk)).toEqual({ size: GiB + 8 * MiB, identical: true });
   });
 });
 
 describe('a build from source.vdi', () => {
   it('copies a VDI named on another SR and exports exactly its contents; by uuid too', { timeout: 400_000 }, async () => {
     const before = { file: await snapshotFile(lvmVdi), record: structuredClone(lab.lab.db.get('VDI', lvmVdi)) };
-    const { ctx, manifest } = await buildWithoutGuest(await recipeText('from-vdi', 'vdi: base on lvm'));
-    expect(ctx.disk?.method).toBe('VDI.copy');
-    expect(await compareWithSource(ctx.output!.path, lvmVdi)).toEqual({ size: GiB + 6 * MiB, identical: true });
+    const manifest = await build(await recipeText('from-vdi', 'vdi: base on lvm'));
+    expect(await compareWithSource(manifest.output.file, lvmVdi)).toEqual({ size: GiB + 6 * MiB, identical: true });
     expect(manifest.source).toMatchObject({ kind: 'vdi', reference: 'base on lvm', vdi_uuid: before.record.uuid, method: 'VDI.copy' });
     expect(await unchanged(lvmVdi, before.file)).toBe(true);
     expect(lab.lab.db.get('VDI', lvmVdi)).toEqual(before.record);
 
-    const byUuid = await buildWithoutGuest(await recipeText('from-vdi-uuid', `vdi: ${before.record.uuid as string}`, ['  disk: 3GiB']));
-    expect(await compareWithSource(byUuid.ctx.output!.path, lvmVdi)).toEqual({ size: 3 * GiB, identical: true });
+    const byUuid = await build(await recipeText('from-vdi-uuid', `vdi: ${before.record.uuid as string}`, ['  disk: 3GiB']));
+    expect(await compareWithSource(byUuid.output.file, lvmVdi)).toEqual({ size: 3 * GiB, identical: true });
     expect(marked('VDI')).toEqual([]);
     expect(marked('VM')).toEqual([]);
   });
 });
 
 describe('refusals, through the CLI, before anything is created', () => {
-  const build = async (name: string, source: string, extra: string[] = []) => {
+  const refused = async (name: string, source: string, extra: string[] = []) => {
     const r = await runCli(['build', await recipeText(name, source, extra)], { env, timeout: 200_000 });
     expect(marked('VDI')).toEqual([]);
     expect(marked('VM')).toEqual([]);
@@ -174,14 +163,14 @@ describe('refusals, through the CLI, before anything is created', () => {
   };
 
   it('a template that does not exist: exit 1, with the close names', { timeout: 240_000 }, async () => {
-    const r = await build('typo', 'template: golden-bse');
+    const r = await refused('typo', 'template: golden-bse');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('error[XAPI_NOT_FOUND]: source.template: no template or VM named or with uuid "golden-bse"');
     expect(r.stderr).toContain('Close names: "golden-base"');
   });
 
   it('a template without a disk', { timeout: 240_000 }, async () => {
-    const r = await build('diskless', 'template: Debian Bookworm 12');
+    const r = await refused('diskless', 'template: Debian Bookworm 12');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('error[XAPI_SOURCE_UNSUITABLE]: source.template: "Debian Bookworm 12"');
     expect(r.stderr).toContain('has no disk to clone');
@@ -191,7 +180,7 @@ describe('refusals, through the CLI, before anything is created', () => {
   it('a VDI name two VDIs share lists both with their uuids', { timeout: 240_000 }, async () => {
     const twin = await sourceVdi('twin', refByName(lab, 'SR', 'Local storage'), 2 * MiB);
     const other = await sourceVdi('twin', refByName(lab, 'SR', 'Local storage'), 2 * MiB);
-    const r = await build('ambiguous', 'vdi: twin');
+    const r = await refused('ambiguous', 'vdi: twin');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('source.vdi: 2 VDIs are named "twin"');
     for (const ref of [twin, other]) expect(r.stderr).toContain(String(lab.lab.db.get('VDI', ref).uuid));
@@ -203,19 +192,21 @@ describe('refusals, through the CLI, before anything is created', () => {
     await call(lab, 'VM.remove_from_other_config', session, vm, 'disks');
     await call(lab, 'VM.provision', session, vm);
     await call(lab, 'VBD.create', session, { VM: vm, VDI: busy, userdevice: '0', bootable: true, mode: 'RW', type: 'Disk', empty: false, unpluggable: false, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    lab.hypervisor.script = () => ({}); // a plain running VM: no seed, no sshd
     await call(lab, 'VM.start', session, vm, false, false);
     try {
-      const r = await build('in-use', 'vdi: busy disk');
+      const r = await refused('in-use', 'vdi: busy disk');
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('is in use, attached to running VM "busy-vm"');
     } finally {
       await call(lab, 'VM.hard_shutdown', session, vm);
+      lab.hypervisor.script = () => sshFromSeed();
     }
   });
 
   it('a vm.disk smaller than the source: ingot never shrinks', { timeout: 240_000 }, async () => {
     await sourceVdi('big base', refByName(lab, 'SR', 'Local storage'), 2 * GiB);
-    const r = await build('shrink', 'vdi: big base', ['  disk: 1GiB']);
+    const r = await refused('shrink', 'vdi: big base', ['  disk: 1GiB']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('vm.disk is 1 GiB but the source disk (VDI "big base") is 2 GiB: ingot never shrinks a disk');
     expect(r.stderr).toContain('Set vm.disk to at least 2 GiB, or remove it');
