@@ -99,7 +99,7 @@ export function plan(recipe: Recipe, variables: ResolvedVariables, digest: strin
       'remove the build user and key, host keys and machine-id; cloud-init clean, caches, zero free space',
       `probe (templates/readiness/rackspace/probe.sh); ${recipe.readiness.waive.length > 0 ? `waived: ${recipe.readiness.waive.join(', ')}` : 'no item waived'}; power-off scheduled in the same root process`,
     ], { target: recipe.readiness.target, sshUser: recipe.readiness.sshUser ?? null, waive: recipe.readiness.waive }, recipe.readiness.target === 'none' ? 'readiness.target is none' : undefined),
-    stage('shutdown', 'shut the guest down', [`poweroff from the guest; wait for Halted (up to ${formatDuration(recipe.timeouts.shutdownSeconds)}: timeouts.shutdown); else clean, then hard shutdown from the host`], { shutdownSeconds: recipe.timeouts.shutdownSeconds }),
+    stage('shutdown', 'shut the guest down', [`${recipe.readiness.target === 'rackspace' ? 'the power-off readiness scheduled' : 'poweroff from the guest'}; wait for Halted (up to ${formatDuration(recipe.timeouts.shutdownSeconds)}: timeouts.shutdown); else clean, then hard shutdown from the host`], { shutdownSeconds: recipe.timeouts.shutdownSeconds }),
     stage('export', 'export the disk as a VHD', [
       'detach the seed CD',
       `stream the disk to ${vhdPath}, hashing as it goes`,
