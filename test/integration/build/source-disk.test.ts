@@ -102,6 +102,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await lab?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 describe('a build from source.template', () => {
