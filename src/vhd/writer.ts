@@ -1,17 +1,18 @@
 // Raw → dynamic VHD exactly as blktap's `vhd-util create` lays one out (vhd.md §1.8, §4.3): pass 1
 // finds the non-zero blocks, so the length is known before pass 2 emits the first byte.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { silent, type Report } from '../cli/events.js';
 import { IngotError } from '../errors/index.js';
-import { testBit } from './batmap.js';
+import { setBit, testBit } from './batmap.js';
 import { BITMAP_SIZE, BLOCK_SIZE, DISK_DYNAMIC, FEATURE_RESERVED, FOOTER_COOKIE, FOOTER_SIZE, FORMAT_VERSION, MAX_VIRTUAL_SIZE, TAP_CREATOR, TAP_VERSION, VHD_EPOCH, roundUp } from './constants.js';
 import { encodeFooter } from './footer.js';
 import { chs } from './geometry.js';
 import { encodeMetadata, planLayout, type Layout } from './layout.js';
 import { byteProgress } from './progress.js';
 import type { Scanned } from './scan.js';
-import { readBlocks, SourceShortError, type RawSource } from './source.js';
+import { sharedSlot, startContentHash } from './content-hash.js';
+import { readAhead, readBlocks, SourceShortError, type RawSource } from './source.js';
 
 export interface WriteOptions {
   /** Same input bytes → same VHD bytes: timestamp from `sourceDateEpoch`, UUID from a content digest. */
@@ -40,29 +41,56 @@ export interface PreparedVhd {
 
 const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
 
-/** Pass 1: classifies blocks and, in deterministic mode, digests the disk content. */
+/** Blocks read ahead in pass 1 over a random-access source, and slots in flight to the hash worker. */
+const SCAN_DEPTH = 4;
+
+/** Pass 1: classifies blocks and, in deterministic mode, digests the disk content (in a worker, content-hash.ts). */
 async function scan(source: RawSource, opts: WriteOptions, report: Report): Promise<{ alloc: Uint8Array; digest: Buffer | undefined }> {
   const count = Math.ceil(source.size / BLOCK_SIZE);
   const alloc = new Uint8Array(Math.ceil(count / 8) + 1);
-  const hash = opts.deterministic && opts.uuid === undefined ? createHash('sha256') : undefined;
-  hash?.update(digestPreamble(source.size));
-  const data = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+  const hash = opts.deterministic && opts.uuid === undefined ? startContentHash(digestPreamble(source.size)) : undefined;
   const tick = byteProgress(report, 'scan', source.size);
-  const index = Buffer.alloc(8);
-  const want = source.kind === 'random' && source.mayHaveData ? source.mayHaveData : () => true;
-  for await (const i of readBlocks(source, want, () => data)) {
+  /** Block i is in `data`; resolves with what must settle before `data` is refilled. */
+  const use = (i: number, data: Buffer): Promise<unknown> => {
     opts.signal?.throwIfAborted();
-    if (!data.equals(ZERO_BLOCK)) {
-      alloc[i >> 3] = (alloc[i >> 3] ?? 0) | (0x80 >> (i & 7));
-      hash?.update(digestBlockIndex(index, i)).update(data);
-    }
     tick(Math.min(source.size, (i + 1) * BLOCK_SIZE));
+    if (data.equals(ZERO_BLOCK)) return Promise.resolve();
+    setBit(alloc, i);
+    const hashed = hash ? hash.add(i, data) : Promise.resolve();
+    hashed.catch(() => undefined); // awaited before the slot is reused, or settled at the end
+    return hashed;
+  };
+  try {
+    if (source.kind === 'random') {
+      await readAhead(source, source.mayHaveData ?? (() => true), SCAN_DEPTH, BLOCK_SIZE, () => 0, async (i, slot) => ({ written: use(i, slot) }));
+    } else {
+      // A ring of shared slots: the next slot is handed to the reader only once its hash is done.
+      const slots = Array.from({ length: SCAN_DEPTH }, () => sharedSlot(BLOCK_SIZE));
+      const busy: Array<Promise<unknown>> = slots.map(() => Promise.resolve());
+      let next = 0;
+      let current = 0;
+      const take = (): Buffer => slots[(current = next++ % SCAN_DEPTH)] as Buffer;
+      try {
+        for await (const i of readBlocks(source, () => true, take)) {
+          busy[current] = use(i, slots[current] as Buffer);
+          await busy[next % SCAN_DEPTH];
+        }
+      } finally {
+        await Promise.allSettled(busy);
+      }
+    }
+    return { alloc, digest: await hash?.digest() };
+  } finally {
+    await hash?.close();
   }
-  return { alloc, digest: hash?.digest() };
 }
 
-/** The deterministic UUID digests the size, then each non-zero block as (index, bytes). */
+/**
+ * The deterministic UUID digests the size (this preamble), then each non-zero block as its index
+ * (8 bytes, big-endian) and its 2 MiB, in index order (content-hash.ts does the hashing).
+ */
 export const digestPreamble = (size: number): string => `ingot-vhd-v1 ${size}\n`;
+/** The 8-byte block index before each block in the digest (the hash worker encodes it the same way). */
 export function digestBlockIndex(scratch: Buffer, i: number): Buffer {
   scratch.writeBigUInt64BE(BigInt(i));
   return scratch;

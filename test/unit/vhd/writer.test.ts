@@ -1,6 +1,7 @@
 // The writer lays a VHD out byte for byte as vhd.md §1.8's worked example (blktap's vhd-util
 // layout), announces its exact length up front, and is deterministic when asked.
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isIngotError } from '../../../src/errors/index.js';
@@ -8,7 +9,32 @@ import { convertToVhd, openRawFile, prepareVhd, vhdStreamFromFile } from '../../
 import { decodeFooter } from '../../../src/vhd/footer.js';
 import { decodeHeader } from '../../../src/vhd/header.js';
 import { vhdOf } from '../../support/vhd/base.js';
-import { prng, randomBytes, tempDir } from '../../support/vhd/fixtures.js';
+import { prng, randomBytes, tempDir, writeSparseRaw } from '../../support/vhd/fixtures.js';
+
+const MiB = 1024 * 1024;
+const BLOCK = 2 * MiB;
+
+/** The UUID docs/vhd.md defines, computed here independently of src/vhd: SHA-256 of
+ *  "ingot-vhd-v1 SIZE\n", then (index as 8 bytes big-endian, 2 MiB zero-padded block) for every
+ *  block with a non-zero byte, first 16 bytes, version 8 and variant bits set. */
+function documentedUuid(raw: Buffer): Buffer {
+  const h = createHash('sha256').update(`ingot-vhd-v1 ${raw.length}\n`);
+  const index = Buffer.alloc(8);
+  const zero = Buffer.alloc(BLOCK);
+  for (let i = 0; i * BLOCK < raw.length; i++) {
+    const block = Buffer.alloc(BLOCK);
+    raw.copy(block, 0, i * BLOCK, Math.min(raw.length, (i + 1) * BLOCK));
+    if (block.equals(zero)) continue;
+    index.writeBigUInt64BE(BigInt(i));
+    h.update(index).update(block);
+  }
+  const u = h.digest().subarray(0, 16);
+  u[6] = ((u[6] as number) & 0x0f) | 0x80;
+  u[8] = ((u[8] as number) & 0x3f) | 0x80;
+  return u;
+}
+
+const footerUuid = (vhd: Buffer): Buffer => vhd.subarray(vhd.length - 512 + 68, vhd.length - 512 + 84);
 
 let exampleRaw: Buffer | undefined;
 const example = (): Buffer => {
@@ -74,6 +100,36 @@ describe('deterministic output', () => {
     expect(c.subarray(68, 84).equals(a.subarray(68, 84))).toBe(false);
   });
 
+  it('derives the UUID from the content exactly as docs/vhd.md says, in the stream and the file writer', async () => {
+    const raw = example();
+    expect(footerUuid(await vhdOf(raw)).equals(documentedUuid(raw))).toBe(true);
+    const path = join(dir.dir, 'uuid.raw');
+    await writeFile(path, raw);
+    await convertToVhd(path, join(dir.dir, 'uuid.vhd'), { deterministic: true });
+    expect(footerUuid(await readFile(join(dir.dir, 'uuid.vhd'))).equals(documentedUuid(raw))).toBe(true);
+  });
+
+  it('changes the UUID of the file writer when one byte changes, or when the same data moves to another block', async () => {
+    const raw = example();
+    const uuidOf = async (bytes: Buffer, name: string): Promise<Buffer> => {
+      await writeFile(join(dir.dir, `${name}.raw`), bytes);
+      await convertToVhd(join(dir.dir, `${name}.raw`), join(dir.dir, `${name}.vhd`), { deterministic: true });
+      return footerUuid(await readFile(join(dir.dir, `${name}.vhd`)));
+    };
+    const original = await uuidOf(raw, 'same');
+    expect((await uuidOf(raw, 'same-again')).equals(original)).toBe(true);
+    const lastByte = Buffer.from(raw);
+    lastByte[lastByte.length - 1] = 1; // in the partial last block, a zero block until now
+    const flipped = Buffer.from(raw);
+    flipped[9_999_999] = (flipped[9_999_999] as number) ^ 0x80;
+    const moved = Buffer.alloc(raw.length);
+    raw.copy(moved, 2 * BLOCK, 0, BLOCK); // block 0's bytes stored as block 2
+    const movedFrom = Buffer.alloc(raw.length);
+    raw.copy(movedFrom, 0, 0, BLOCK);
+    const uuids = [original, await uuidOf(lastByte, 'last'), await uuidOf(flipped, 'flipped'), await uuidOf(moved, 'moved'), await uuidOf(movedFrom, 'moved-from')];
+    expect(new Set(uuids.map((u) => u.toString('hex'))).size).toBe(uuids.length);
+  });
+
   it('takes its timestamp from SOURCE_DATE_EPOCH', async () => {
     const v = await vhdOf(example(), { sourceDateEpoch: 1_700_000_000 });
     expect(v.readUInt32BE(v.length - 512 + 24)).toBe(1_700_000_000 - 946_684_800);
@@ -111,6 +167,30 @@ describe('sources', () => {
     await convertToVhd(path, join(dir.dir, 'one-pass.vhd'), { deterministic: true, sourceDateEpoch: 1_700_000_000 });
     expect((await readFile(join(dir.dir, 'one-pass.vhd'))).equals(await vhdOf(raw))).toBe(true);
     expect(await readdir(dir.dir)).not.toContain('one-pass.vhd.partial');
+  });
+
+  it('writes a sparse file with many scattered blocks (more than are read ahead) byte-identically to the stream', async () => {
+    const path = join(dir.dir, 'scattered.raw');
+    const size = 40 * BLOCK + 3 * 512;
+    const blocks = [0, 1, 5, 6, 7, 13, 19, 20, 23, 24, 25, 26, 31, 33, 39, 40];
+    // Extents at varying offsets inside their blocks; block 40 is the partial last one (1 536 bytes).
+    await writeSparseRaw(path, size, blocks.map((b, k) => (b === 40 ? { offset: b * BLOCK + 100, length: 1000 } : { offset: b * BLOCK + (k % 3) * 4096, length: 300_000 })));
+    // Allocated on disk but all zeros: read (the hole map says data) yet not stored.
+    const fh = await open(path, 'r+');
+    await fh.write(Buffer.alloc(BLOCK), 0, BLOCK, 10 * BLOCK);
+    await fh.close();
+    const raw = await readFile(path);
+    const stream = await vhdOf(raw);
+    await convertToVhd(path, join(dir.dir, 'scattered.vhd'), { deterministic: true, sourceDateEpoch: 1_700_000_000 });
+    const file = await readFile(join(dir.dir, 'scattered.vhd'));
+    expect(file.equals(stream)).toBe(true);
+    expect(decodeHeader(file.subarray(512, 1536)).maxTableEntries).toBe(41);
+    expect(footerUuid(file).equals(documentedUuid(raw))).toBe(true);
+    const fromFile = await vhdStreamFromFile(path, { deterministic: true, sourceDateEpoch: 1_700_000_000 });
+    const parts: Buffer[] = [];
+    for await (const p of fromFile.stream) parts.push(p as Buffer);
+    expect(Buffer.concat(parts).equals(file)).toBe(true);
+    expect(fromFile.allocatedBlocks).toBe(new Set(blocks).size);
   });
 
   it('vhdStreamFromFile streams exactly `length` bytes, the same as convertToVhd wrote', async () => {
