@@ -4,7 +4,7 @@
 // believing ingot's own report. (A failing VM stage, --keep + clean and SIGTERM while waiting for
 // SSH are in cleanup.test.ts.)
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -105,6 +105,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   await lab?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 describe('a failure at each build stage ends with a clear error and nothing on the host', () => {
