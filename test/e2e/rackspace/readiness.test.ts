@@ -1,7 +1,8 @@
 // `ingot build` of the Debian test guest with readiness.target rackspace, through the real CLI on
 // the lab host (a real QEMU guest). The exported VHD's file system is read back with debugfs and
 // checked for what a first Rackspace boot needs; the same probe then runs on the host over the
-// files copied out of the VHD, so the image (not only the live guest) is judged. One boot.
+// files copied out of the VHD, so the image (not only the live guest) is judged. The recipe leaves
+// one trap of its own and waives its item, so the waiver path runs end to end too. One boot.
 // Ubuntu 24.04, the other supported system, is not tested here: there is no Ubuntu image on this
 // machine (only the probe runs against an Ubuntu-shaped tree, test/integration/readiness).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -54,9 +55,13 @@ beforeAll(async () => {
     '      root_dev=$(findmnt -n -o SOURCE /)',
     '      sed -i "s|^UUID=[^[:space:]]*[[:space:]]*/[[:space:]]|$root_dev / |" /etc/fstab',
     '      grep -q "^/dev/" /etc/fstab',
+    // A MAC-pinned interface of the recipe's own: the preparation leaves it, the probe fails
+    // net-rules-absent, and the recipe waives that item (the waiver path, end to end).
+    '      printf "iface ens99 inet manual\\n    hwaddress ether 52:54:00:aa:bb:cc\\n" > /etc/network/interfaces.d/pinned',
     'readiness:',
     '  target: rackspace',
     `  ssh_user: ${SSH_USER}`,
+    '  waive: [net-rules-absent]',
     'output:',
     '  directory: out',
     '',
@@ -89,9 +94,10 @@ const manifest = async (): Promise<Manifest> => JSON.parse(await readFile(join(d
 
 describe('ingot build with readiness.target rackspace on the lab host', () => {
   it('succeeds, with the readiness stage run and the guest powering itself off', () => {
-    expect(build.stderr).toBe('');
     expect(build.status).toBe(0);
-    expect(build.stdout).toMatch(/✔ prepare the image for its target.*Debian 12: \d+\/\d+ probe items passed/);
+    // The one warning: the waived item, with its evidence.
+    expect(build.stderr.trim().split('\n')).toEqual([expect.stringMatching(/warning: readiness item net-rules-absent failed and is waived by the recipe: .*\/etc\/network\/interfaces\.d\/pinned/)]);
+    expect(build.stdout).toMatch(/✔ prepare the image for its target.*Debian 12: 17\/18 probe items passed, waived: net-rules-absent/);
     expect(build.stdout).toMatch(/✔ power the guest off.*powered itself off after the readiness stage/);
   });
 
@@ -126,9 +132,10 @@ describe('ingot build with readiness.target rackspace on the lab host', () => {
   it('records the probe report (every item ok or waived) and the build identity in the manifest', async () => {
     const { readiness, stages } = await manifest();
     console.info(`stages: ${JSON.stringify(stages)}`);
-    expect(readiness).toMatchObject({ target: 'rackspace', ssh_user: SSH_USER, system: 'Debian 12', waive: [] });
+    expect(readiness).toMatchObject({ target: 'rackspace', ssh_user: SSH_USER, system: 'Debian 12', waive: ['net-rules-absent'] });
     expect(readiness.report.map((i) => i.id)).toEqual([...READINESS_ITEM_IDS]);
     expect(readiness.report.filter((i) => !i.ok && !i.waived)).toEqual([]);
+    expect(readiness.report.filter((i) => !i.ok)).toEqual([{ id: 'net-rules-absent', ok: false, waived: true, evidence: expect.stringContaining('/etc/network/interfaces.d/pinned') }]);
     expect(readiness.build_identity.hostname).toBe('e2e-rack');
     expect(readiness.build_identity.machine_id_sha256).toMatch(/^[0-9a-f]{64}$/);
     // Not the hash of an empty file: the build's machine-id was real.
@@ -148,6 +155,6 @@ describe('ingot build with readiness.target rackspace on the lab host', () => {
     await mkdir(join(root, 'usr/bin'), { recursive: true });
     await debugfs(`dump /usr/bin/cloud-init ${join(root, 'usr/bin/cloud-init')}`);
     const items = await runProbeOn(root, { SSH_USER });
-    expect(items.filter((i) => !i.ok)).toEqual([]);
+    expect(items.filter((i) => !i.ok).map((i) => i.id)).toEqual(['net-rules-absent']);
   }, 300_000);
 });
