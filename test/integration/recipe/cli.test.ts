@@ -94,7 +94,8 @@ describe('ingot build', SLOW, () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const stages = [...r.stdout.matchAll(/^ ?\d+\. (\w+):/gm)].map((m) => m[1]);
-    expect(stages).toEqual(['resolve', 'connect', 'storage', 'disk', 'vm', 'seed', 'boot', 'provision', 'readiness', 'shutdown', 'export', 'check', 'cleanup', 'manifest', 'push']);
+    expect(stages).toEqual(['resolve', 'connect', 'storage', 'disk', 'vm', 'seed', 'boot', 'provision', 'readiness', 'shutdown', 'export', 'check', 'cleanup', 'rehearse', 'manifest', 'push']);
+    expect(r.stdout).toMatch(/rehearse: skipped — pass --rehearse/);
     expect(r.stdout).toContain('verify sha256 eacac65efe9e9bae0cbcb3f9d5c2b5e8c5313fa78a3bc401c3fb28b2d48cefc0');
     expect(r.stdout).toContain('4 GiB memory, 2 vCPUs');
     expect(r.stdout).toContain('grow it to 20 GiB');
@@ -110,7 +111,8 @@ describe('ingot build', SLOW, () => {
     const [result] = events(r.stdout);
     const plan = (result?.data as { plan: { stages: Array<{ id: string; run: boolean; facts: Record<string, unknown> }>; recipe: { digest: string } } }).plan;
     expect(result).toMatchObject({ event: 'result', command: 'build', ok: true });
-    expect(plan.stages).toHaveLength(15);
+    expect(plan.stages).toHaveLength(16);
+    expect(plan.stages.find((s) => s.id === 'rehearse')).toMatchObject({ run: false });
     expect(plan.stages.at(-1)).toMatchObject({ id: 'push', run: true, facts: { region: 'DFW', container: 'ingot-images' } });
     expect(plan.recipe.digest).toMatch(/^sha256:/);
   });
