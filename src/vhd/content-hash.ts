@@ -14,19 +14,10 @@ export interface ContentHash {
   close(): Promise<void>;
 }
 
-/**
- * A zeroed buffer on shared memory: blocks read into it reach the hash worker without a copy. It
- * is a WebAssembly memory because those start on a page boundary (V8 maps them page by page),
- * which O_DIRECT writes need (block-sink.ts); a plain SharedArrayBuffer has no such promise.
- */
+/** A zeroed buffer on shared memory: blocks read into it reach the hash worker without a copy. */
 export function sharedSlot(length: number): Buffer {
-  const pages = Math.ceil(length / WASM_PAGE);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  return Buffer.from(memory.buffer, 0, length);
+  return Buffer.from(new SharedArrayBuffer(length));
 }
-const WASM_PAGE = 65_536;
-// The project's TypeScript libs (no DOM) do not declare WebAssembly; Node has it. The part used:
-declare const WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: true }) => { buffer: SharedArrayBuffer } };
 
 // CommonJS, evaluated by the worker: a file next to this one would not exist when the TypeScript
 // sources run under vitest, and the code is a few lines.

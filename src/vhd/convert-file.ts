@@ -1,6 +1,5 @@
 // Raw file → VHD file, atomically: written to OUT.partial, renamed into place only when complete.
-import { constants } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { silent, type Report } from '../cli/events.js';
 import { writeVhdFile } from './file-writer.js';
 import { openRawFile } from './source.js';
@@ -22,20 +21,18 @@ export async function convertToVhd(inPath: string, outPath: string, opts: WriteO
   const partial = `${outPath}.partial`;
   try {
     const out = await open(partial, 'w');
-    const direct = await openDirect(partial);
     let vhd;
     let sha256: string | undefined;
     try {
       // With pass 1 known (opts.scanned) the file is written front to back and hashed as it goes;
       // nothing reads the output back (issue 5, "stream once").
-      vhd = await writeVhdFile(source, direct ? { out, direct } : { out }, opts, report);
+      vhd = await writeVhdFile(source, out, opts, report);
       sha256 = vhd.sha256;
       const { size } = await out.stat();
       if (size !== vhd.length) throw new Error(`wrote ${size} bytes, planned ${vhd.length}`);
       // Durable before the rename, so OUT never names a half-written file after a crash.
       await out.sync();
     } finally {
-      await direct?.close();
       await out.close();
     }
     await rename(partial, outPath);
@@ -46,11 +43,4 @@ export async function convertToVhd(inPath: string, outPath: string, opts: WriteO
   } finally {
     await source.close();
   }
-}
-
-/** The file again, with O_DIRECT (block-sink.ts); undefined where the platform or file system has none. */
-async function openDirect(path: string): Promise<FileHandle | undefined> {
-  // Linux only: elsewhere O_DIRECT is undefined, and a file system without it refuses the open (EINVAL).
-  if (constants.O_DIRECT === undefined) return undefined;
-  return open(path, constants.O_WRONLY | constants.O_DIRECT).catch(() => undefined);
 }

@@ -12,7 +12,6 @@ import { encodeMetadata, planLayout } from './layout.js';
 import { byteProgress } from './progress.js';
 import type { Scanned } from './scan.js';
 import { sharedSlot, startContentHash, type ContentHash } from './content-hash.js';
-import { openBlockSink, recordAt, SLOT_SIZE } from './block-sink.js';
 import { readAhead, readBlocks, type RawSource } from './source.js';
 import { buildFooter, checkSize, digestPreamble, randomUuid, uuidFrom, vhdTimestamp, wrapShort, type WriteOptions } from './writer.js';
 
@@ -33,108 +32,111 @@ const READ_AHEAD = 4;
 const FLUSH_EVERY = 128 * 1024 * 1024;
 
 /**
- * Writes the VHD into the output file and returns its shape. Blocks go through O_DIRECT when
- * `files.direct` is given and works (block-sink.ts), else they are flushed to disk in the
- * background as they are written; either way the caller's final fsync has little left to do.
+ * Writes the VHD into the output file and returns its shape. Each block goes out as one record
+ * (its sector bitmap, then its 2 MiB) at the offset the format gives it, through the page cache,
+ * and the written part is flushed to disk in the background as the conversion goes on, so the
+ * caller's final fsync has little left to do (docs/decisions.md, "VHD conversion speed").
  */
-/** The output file, opened for ordinary writes, and if the file system allows, also with O_DIRECT. */
-export interface OutputFiles {
-  out: FileHandle;
-  direct?: Pick<FileHandle, 'write'>;
-}
-
-export async function writeVhdFile(source: RawSource, files: OutputFiles, opts: WriteOptions, report: Report = silent): Promise<WrittenVhd> {
+export async function writeVhdFile(source: RawSource, out: FileHandle, opts: WriteOptions, report: Report = silent): Promise<WrittenVhd> {
   checkSize(source.size);
   const needsDigest = opts.deterministic && opts.uuid === undefined;
-  if (opts.scanned !== undefined && source.kind === 'random' && (!needsDigest || opts.scanned.digest !== undefined)) return writeInFileOrder(source, files.out, opts, opts.scanned, report);
-  const hash = opts.deterministic && opts.uuid === undefined ? startContentHash(digestPreamble(source.size)) : undefined;
+  if (opts.scanned !== undefined && source.kind === 'random' && (!needsDigest || opts.scanned.digest !== undefined)) return writeInFileOrder(source, out, opts, opts.scanned, report);
+  const hash = needsDigest ? startContentHash(digestPreamble(source.size)) : undefined;
   try {
-    return await writeBlocks(source, files, opts, report, hash);
+    return await writeBlocks(source, out, opts, report, hash);
   } finally {
     await hash?.close();
   }
 }
 
-async function writeBlocks(source: RawSource, files: OutputFiles, opts: WriteOptions, report: Report, hash: ContentHash | undefined): Promise<WrittenVhd> {
+async function writeBlocks(source: RawSource, out: FileHandle, opts: WriteOptions, report: Report, hash: ContentHash | undefined): Promise<WrittenVhd> {
   const count = Math.ceil(source.size / BLOCK_SIZE);
   const alloc = new Uint8Array(Math.ceil(count / 8) + 1);
   // Metadata size depends only on the block count, so block offsets are known before the scan ends.
-  const firstBlock = planLayout(source.size, () => false).firstBlockOffset;
+  let position = planLayout(source.size, () => false).firstBlockOffset;
   const tick = byteProgress(report, 'convert', source.size);
-  const sink = openBlockSink(files.out, files.direct, firstBlock);
-  const flusher = new Flusher(files.out);
-  let taken = 0;
+  const writer = new SerialWriter(out);
   /**
-   * Takes block i (its 2 MiB at slot[at…]), in index order: once it resolves, the block has its
-   * place and is queued for hashing; `written` settles when `slot` may be reused.
+   * Takes block i (slot = bitmap room, then the block), in index order: once it resolves, the
+   * block has its place and is queued for hashing; `written` settles when `slot` may be reused.
    */
-  const use = async (i: number, slot: Buffer, at: number): Promise<{ written: Promise<unknown> }> => {
+  const use = async (i: number, slot: Buffer): Promise<{ written: Promise<unknown> }> => {
     opts.signal?.throwIfAborted();
-    taken++;
     tick(Math.min(source.size, (i + 1) * BLOCK_SIZE));
-    if (slot.subarray(at, at + BLOCK_SIZE).equals(ZERO_BLOCK)) return { written: Promise.resolve() };
+    const data = slot.subarray(BITMAP_SIZE, RECORD);
+    if (data.equals(ZERO_BLOCK)) return { written: Promise.resolve() };
     setBit(alloc, i);
-    slot.fill(0xff, at - BITMAP_SIZE, at);
-    const appended = sink.append(slot, at - BITMAP_SIZE);
-    // Direct writes are on the disk already; buffered ones are flushed as they accumulate.
-    if (!sink.direct) flusher.wrote(sink.position);
-    const data = slot.subarray(appended.at + BITMAP_SIZE, appended.at + BITMAP_SIZE + BLOCK_SIZE);
-    const written = hash ? Promise.all([appended.written, hash.add(i, data)]) : appended.written;
+    slot.fill(0xff, 0, BITMAP_SIZE);
+    const at = position;
+    position += RECORD;
+    const stored = writer.write(slot.subarray(0, RECORD), at);
+    const written = hash ? Promise.all([stored, hash.add(i, data)]) : stored;
     written.catch(() => undefined); // reported where the caller awaits it; not unhandled meanwhile
     return { written };
   };
-  /** Where the j-th block read goes, assuming the blocks read before it but not yet taken have data. */
-  const place = (j: number): number => recordAt(sink.position + (j - taken) * RECORD) + BITMAP_SIZE;
   try {
     if (source.kind === 'random') {
-      // Several reads in flight, overlapping the writes and the hashing.
-      await wrapShort(readAhead(source, source.mayHaveData ?? (() => true), READ_AHEAD, SLOT_SIZE, place, use));
+      // Several reads in flight, overlapping the writes.
+      await wrapShort(readAhead(source, source.mayHaveData ?? (() => true), READ_AHEAD, RECORD, () => BITMAP_SIZE, use));
     } else {
-      const slot = sharedSlot(SLOT_SIZE);
-      let at = 0;
+      const slot = sharedSlot(RECORD);
       await wrapShort(
         (async () => {
-          for await (const i of readBlocks(source, () => true, () => slot.subarray((at = place(taken))))) await (await use(i, slot, at)).written;
+          for await (const i of readBlocks(source, () => true, () => slot.subarray(BITMAP_SIZE))) await (await use(i, slot)).written;
         })(),
       );
     }
   } catch (error) {
-    await flusher.settle().catch(() => undefined /* the conversion's own error is the one to report */);
+    await writer.settle().catch(() => undefined /* the conversion's own error is the one to report */);
     throw error;
   }
   const layout = planLayout(source.size, (i) => testBit(alloc, i));
-  const [digest] = await Promise.all([hash?.digest(), flusher.settle()]);
+  const [digest] = await Promise.all([hash?.digest(), writer.settle()]);
   const uuid = opts.uuid ?? (digest ? uuidFrom(digest) : randomUuid());
   const footer = buildFooter(layout, vhdTimestamp(opts), uuid);
-  if (sink.position !== layout.fileSize - footer.length) throw new Error(`blocks end at ${sink.position}, planned ${layout.fileSize - footer.length}`);
-  await sink.finish(Buffer.concat([footer, encodeMetadata(layout)]), footer);
+  if (position !== layout.fileSize - footer.length) throw new Error(`blocks end at ${position}, planned ${layout.fileSize - footer.length}`);
+  await writeAll(out, footer, position);
+  await writeAll(out, Buffer.concat([footer, encodeMetadata(layout)]), 0);
   tick(source.size);
   return { length: layout.fileSize, currentSize: layout.currentSize, allocatedBlocks: layout.allocatedBlocks, uuid };
 }
 
 /**
- * Starts an fdatasync whenever FLUSH_EVERY more bytes were written and none is running: the disk
- * writes back while the conversion goes on, instead of all at once in the final fsync (which was
- * 1.6 s of an otherwise idle wait for 2 GiB on the benchmark VM). Node has no sync_file_range.
+ * Writes records one at a time, and starts an fdatasync whenever FLUSH_EVERY more bytes were
+ * written and none is running, so the disk writes back while the conversion goes on instead of
+ * all at once in the final fsync (Node has no sync_file_range). One write at a time, because
+ * buffered writes to one file take its inode lock: on the benchmark VM, four writers queued on it
+ * spun for the CPU the reads and the hash needed (docs/performance.md).
  */
-class Flusher {
+class SerialWriter {
+  private last: Promise<unknown> = Promise.resolve();
+  private end = 0;
   private flushed = 0;
-  private running: Promise<void> | undefined;
+  private flushing: Promise<void> | undefined;
   private failure: unknown;
   constructor(private readonly out: FileHandle) {}
 
-  wrote(end: number): void {
-    if (this.running || end - this.flushed < FLUSH_EVERY) return;
-    this.flushed = end;
-    this.running = this.out.datasync().then(
-      () => void (this.running = undefined),
-      (e: unknown) => void ((this.failure ??= e), (this.running = undefined)),
+  /** Queues `b` for `position`; resolves once it is written (so `b` may be reused). */
+  write(b: Buffer, position: number): Promise<void> {
+    const done = this.last.then(() => writeAll(this.out, b, position));
+    this.last = done.catch(() => undefined); // the failure reaches this call's caller
+    return done.then(() => this.wrote(position + b.length));
+  }
+
+  private wrote(end: number): void {
+    this.end = Math.max(this.end, end);
+    if (this.flushing || this.end - this.flushed < FLUSH_EVERY) return;
+    this.flushed = this.end;
+    this.flushing = this.out.datasync().then(
+      () => void (this.flushing = undefined),
+      (e: unknown) => void ((this.failure ??= e), (this.flushing = undefined)),
     );
   }
 
-  /** Waits for the flush in flight; throws the first flush error. */
+  /** Waits for the writes and the flush in flight; throws the first flush error. */
   async settle(): Promise<void> {
-    await this.running;
+    await this.last;
+    await this.flushing;
     if (this.failure !== undefined) throw this.failure;
   }
 }
@@ -142,7 +144,7 @@ class Flusher {
 /**
  * Pass 1 already known (`opts.scanned`): the metadata is final before the first block, so the file
  * is written front to back — the same bytes — and hashed as it goes; blocks still come through
- * readAhead (several reads in flight, writes overlapping them).
+ * readAhead (several reads in flight, writes overlapping them, one at a time).
  */
 async function writeInFileOrder(source: Extract<RawSource, { kind: 'random' }>, out: FileHandle, opts: WriteOptions, scanned: Scanned, report: Report): Promise<WrittenVhd> {
   const allocated = (i: number): boolean => testBit(scanned.alloc, i);
@@ -152,7 +154,8 @@ async function writeInFileOrder(source: Extract<RawSource, { kind: 'random' }>, 
   const head = Buffer.concat([footer, encodeMetadata(layout)]);
   const hash = createHash('sha256').update(head);
   const tick = byteProgress(report, 'write', layout.fileSize);
-  const pending = writeAll(out, head, 0);
+  const writer = new SerialWriter(out);
+  const pending = writer.write(head, 0);
   let position = layout.firstBlockOffset;
   const use = async (i: number, slot: Buffer): Promise<{ written: Promise<void> }> => {
     opts.signal?.throwIfAborted();
@@ -165,10 +168,16 @@ async function writeInFileOrder(source: Extract<RawSource, { kind: 'random' }>, 
     const at = position;
     position += slot.length;
     tick(position);
-    return { written: writeAll(out, slot, at) };
+    return { written: writer.write(slot, at) };
   };
-  await wrapShort(readAhead(source, allocated, READ_AHEAD, RECORD, () => BITMAP_SIZE, use));
-  await pending;
+  try {
+    await wrapShort(readAhead(source, allocated, READ_AHEAD, RECORD, () => BITMAP_SIZE, use));
+    await pending;
+  } catch (error) {
+    await writer.settle().catch(() => undefined /* the conversion's own error is the one to report */);
+    throw error;
+  }
+  await writer.settle();
   await writeAll(out, footer, position);
   hash.update(footer);
   tick(layout.fileSize);

@@ -99,7 +99,7 @@ export class SourceShortError extends Error {
 /**
  * Random-access sources only: keeps up to `depth` reads of wanted blocks in flight and hands each
  * block to `use(i, slot, at)` strictly in index order (the next call waits for `use` to resolve).
- * `slot` is a `slotSize`-byte buffer (page-aligned shared memory) and the j-th wanted block's 2 MiB
+ * `slot` is a `slotSize`-byte buffer (shared memory) and the j-th wanted block's 2 MiB
  * are read to `at = place(j)` in it, asked when that read is queued (after `use` of block j − depth);
  * a slot is refilled only after the `written` promise `use` resolved with has settled.
  */
