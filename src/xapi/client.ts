@@ -2,7 +2,7 @@
 // that verifies the host as configured, with ingot's error model and retry policy on top.
 import { Agent as HttpsAgent } from 'node:https';
 import { Agent as UndiciAgent } from 'undici';
-import { Xapi } from 'xen-api';
+import { Xapi, type XapiOptions } from 'xen-api';
 import type { XapiConfig } from '../config/index.js';
 import { IngotError } from '../errors/index.js';
 import type { Redactor } from '../redact.js';
@@ -31,10 +31,12 @@ const TLS_CODES = new Set([
 export class XapiClient {
   readonly url: URL;
   readonly raw: Xapi;
+  readonly #close: () => Promise<void>;
 
-  constructor(url: URL, raw: Xapi) {
+  constructor(url: URL, raw: Xapi, close: () => Promise<void> = () => raw.disconnect()) {
     this.url = url;
     this.raw = raw;
+    this.#close = close;
   }
 
   /** A synchronous call, retried only on the codes that mean "try again" (src/xapi/retry.ts). */
@@ -55,8 +57,9 @@ export class XapiClient {
     }
   }
 
+  /** Logs out and ends the client's connections, the event long poll included. */
   async disconnect(): Promise<void> {
-    await this.raw.disconnect().catch(() => undefined); // logging out of a dead session is not an error worth reporting
+    await this.#close().catch(() => undefined); // logging out of a dead session is not an error worth reporting
   }
 }
 
@@ -85,24 +88,55 @@ export async function connectXapi(config: XapiConfig, opts: ConnectOptions): Pro
   try {
     await raw.connect();
   } catch (error) {
-    await raw.disconnect().catch(() => undefined);
+    await raw.close();
     throw connectError(url, error);
   }
-  return new XapiClient(url, raw);
+  return new XapiClient(url, raw, () => raw.close());
 }
 
 // xen-api builds its dispatcher with only `rejectUnauthorized` (xapi.md §1.8); it hands the
 // dispatcher to its transport in `_setUrl`, which also runs after a HOST_IS_SLAVE redirect. So the
 // verifying dispatcher is installed there: every RPC and HTTP-handler request uses it.
-function verifyingClass(tls: TrustOptions, https: boolean): typeof Xapi {
+//
+// xen-api's disconnect() sends session.logout without waiting for it and leaves its event loop's
+// `event.from` long poll (60 s) in flight, which kept a finished command alive for up to a
+// minute. close() waits for the logout's answer, then destroys the dispatcher, which ends the
+// poll; the poll's failure is reported to xen-api as SESSION_INVALID, which sends its event loop
+// back to wait for a reconnection that never comes, without a warning on stderr
+// (docs/decisions.md, "Ending the XAPI event long poll").
+function verifyingClass(tls: TrustOptions, https: boolean): new (opts: XapiOptions) => Xapi & { close(): Promise<void> } {
   const connect = { ...tls, minVersion: 'TLSv1.2' as const };
   const dispatcher = new UndiciAgent({ connect, headersTimeout: 300_000, bodyTimeout: 300_000 });
   const agent = https ? new HttpsAgent(connect) : undefined;
   return class VerifyingXapi extends Xapi {
+    #closing = false;
+    #logout: Promise<unknown> | undefined;
+
     override _setUrl(url: unknown): void {
       this._undiciDispatcher = dispatcher;
       this._httpAgent = agent;
       super._setUrl(url);
+    }
+
+    override async _call(method: string, args?: unknown[], timeout?: number): Promise<unknown> {
+      const call = super._call(method, args, timeout);
+      if (method === 'session.logout') this.#logout = call.catch(() => undefined);
+      if (method !== 'event.from') return call;
+      try {
+        return await call;
+      } catch (error) {
+        if (this.#closing) throw Object.assign(new Error('the client closed its connections'), { code: 'SESSION_INVALID' });
+        throw error;
+      }
+    }
+
+    /** Logs out (waiting for the answer), then ends every connection, the event long poll included. */
+    async close(): Promise<void> {
+      this.#closing = true;
+      await this.disconnect().catch(() => undefined);
+      await this.#logout;
+      await dispatcher.destroy().catch(() => undefined);
+      agent?.destroy();
     }
   };
 }

@@ -48,6 +48,8 @@ declare module 'xen-api' {
     _undiciDispatcher: unknown;
     _httpAgent: unknown;
     _setUrl(url: unknown): void;
+    /** Every RPC goes through here (the default timeout applies when `timeout` is undefined). */
+    _call(method: string, args?: unknown[], timeout?: number): Promise<unknown>;
   }
 
   export function createClient(opts: XapiOptions): Xapi;
