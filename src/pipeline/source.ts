@@ -1,8 +1,8 @@
 // The resolve stage's source image: a local file or a URL, verified against the recipe's
 // checksum and cached by that checksum, so a second build neither downloads nor trusts again.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Report } from '../cli/events.js';
 import { IngotError } from '../errors/index.js';
 import type { Checksum, RecipeSource } from '../recipe/index.js';
-import { StreamAlloc, type Scanned } from '../vhd/index.js';
+import { BLOCK_SIZE, dataBlockMap, StreamAlloc, type Scanned } from '../vhd/index.js';
 import { detectFormat as detectInputFormat } from '../vhd/input-format.js';
 
 export interface ResolvedImage {
@@ -101,6 +101,8 @@ function verify(checksum: Checksum, seen: string, what: string): void {
 
 const rawScan = (format: ResolvedImage['format'], scan: Scanned | undefined): { scan?: Scanned } => (format === 'raw' && scan !== undefined ? { scan } : {});
 
+const ZEROS = Buffer.alloc(BLOCK_SIZE);
+
 async function hashFile(path: string, algorithm: Checksum['algorithm'] | undefined, report: Report): Promise<{ sha256: string; wanted: string | undefined; bytes: number; scan: Scanned | undefined }> {
   const info = await stat(path).catch((error: unknown) => {
     throw new IngotError('SOURCE_UNAVAILABLE', `the source image ${path} cannot be read: ${(error as Error).message}`, { hint: 'Check source.image.path in the recipe.', cause: error });
@@ -110,12 +112,37 @@ async function hashFile(path: string, algorithm: Checksum['algorithm'] | undefin
   // The import's pass 1 comes along for the price of a compare: the file is read here anyway.
   const alloc = new StreamAlloc(info.size);
   let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  const take = (chunk: Buffer): void => {
     sha256.update(chunk);
     alloc.update(chunk);
     wanted?.update(chunk);
     bytes += chunk.length;
     report({ event: 'progress', stage: 'verify', done: bytes, total: info.size, unit: 'bytes' });
+  };
+  // The file system's holes read as zeros: they are hashed as zeros without being read, because
+  // reading them costs the kernel a zero-filled page each (135–250 MB/s on the test VM: most of a
+  // minute for a sparse 2 GiB image). Without qemu-img for the hole map, every byte is read.
+  const map = await dataBlockMap(path, info.size).catch(() => undefined);
+  const fh = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+    for (let i = 0, at = 0; at < info.size; i++, at += BLOCK_SIZE) {
+      const length = Math.min(BLOCK_SIZE, info.size - at);
+      if (map !== undefined && ((map[i >> 3] ?? 0) & (0x80 >> (i & 7))) === 0) {
+        take(ZEROS.subarray(0, length));
+        continue;
+      }
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(buffer, done, length - done, at + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      take(buffer.subarray(0, done));
+      if (done < length) break; // the file shrank meanwhile: `bytes` and the scan say so
+    }
+  } finally {
+    await fh.close();
   }
   const sha = sha256.digest('hex');
   return { sha256: sha, wanted: algorithm === undefined ? undefined : wanted ? wanted.digest('hex') : sha, bytes, scan: alloc.result() };

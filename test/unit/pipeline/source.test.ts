@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,24 @@ describe('the source image', () => {
     await expect(resolveImage({ kind: 'image', path, checksum: { algorithm: 'sha256', hex: sha256 }, format: undefined }, opts())).resolves.toMatchObject({ sha256 });
     const error = await resolveImage({ kind: 'image', path, checksum: { algorithm: 'sha256', hex: 'b'.repeat(64) }, format: undefined }, opts()).catch((e: unknown) => e);
     expect((error as IngotError).code).toBe('SOURCE_CHECKSUM_MISMATCH');
+  });
+
+  it('hashes a sparse local file to what sha256sum says, holes included, and finds its data blocks', async () => {
+    // Data, a 9 MiB hole, data, a hole to an odd end: the holes are hashed as zeros unread.
+    const path = join(dir, 'sparse.raw');
+    const fh = await open(path, 'w');
+    const first = randomBytes(3 * 1024 * 1024 + 5);
+    const second = randomBytes(4096);
+    await fh.write(first, 0, first.length, 0);
+    await fh.write(second, 0, second.length, 12 * 1024 * 1024);
+    await fh.truncate(20 * 1024 * 1024 + 1234);
+    await fh.close();
+    const expected = (await execa('sha256sum', [path])).stdout.split(' ')[0];
+    const r = await resolveImage({ kind: 'image', path, checksum: { algorithm: 'sha256', hex: expected! }, format: 'raw' }, opts());
+    expect(r).toMatchObject({ sha256: expected, bytes: 20 * 1024 * 1024 + 1234 });
+    // Blocks 0 and 1 (the first data, 3 MiB + 5) and 6 (12 MiB) hold data; the rest are zeros.
+    const blocks = Array.from({ length: 11 }, (_, i) => ((r.scan!.alloc[i >> 3]! & (0x80 >> (i & 7))) !== 0 ? i : -1)).filter((i) => i >= 0);
+    expect(blocks).toEqual([0, 1, 6]);
   });
 
   it('recognises qcow2, vmdk and vhd by their magic and calls anything else raw', async () => {
