@@ -81,7 +81,7 @@ async function run(ctx: CommandContext, args: ParsedArgs): Promise<typeof EXIT.o
     ...(manifest?.identity ? { identity: manifest.identity } : {}),
     vm: { template: stringOption(args, 'template') ?? DEFAULTS.vmTemplate, memoryBytes: parseSize(REHEARSAL_MEMORY)!, vcpus: DEFAULTS.vcpus, platform: {}, network: stringOption(args, 'network') ?? 'default', sr: stringOption(args, 'sr') ?? 'default' },
     config, redactor: ctx.redactor, report: ctx.out.report, env: ctx.env, id: newBuildId('rehearse'), keep: flag(args, 'keep'),
-    readyTimeoutMs: timeout * 1000, signal: ctx.signal,
+    readyTimeoutMs: timeout * 1000, timeoutFix: `raise --timeout (now ${timeoutText})`, signal: ctx.signal,
   });
   ctx.out.emit({ event: 'result', command: 'rehearse', ok: true, data: result });
   ctx.out.text(render(result));

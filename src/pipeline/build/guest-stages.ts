@@ -5,10 +5,10 @@ import { poweroffGuest, runSteps, waitForGuest, type ProvisionStep as SshStep, t
 import { IngotError } from '../../errors/index.js';
 import { runReadiness } from '../../guest/readiness/index.js';
 import { formatDuration, type ProvisionStep } from '../../recipe/index.js';
-import { guestMetricsRef, waitForGuestAddress } from '../../xapi/metrics.js';
 import { ejectCd, insertCd } from '../../xapi/vbd.js';
 import { createVdi, destroyVdi, importIntoVdi } from '../../xapi/vdi.js';
 import { startVm, stopVm, waitForHalted } from '../../xapi/vm.js';
+import { hintOnTimeout, startAndAwaitAddress } from '../guest-boot.js';
 import type { Stage } from '../stages.js';
 import { bastionEndpoint } from './bastion.js';
 import { need, type BuildContext } from './context.js';
@@ -47,15 +47,10 @@ export const bootStage: Stage<BuildContext> = {
     const xapi = need(ctx.xapi, 'the XAPI connection');
     const vm = need(ctx.vm, 'the build VM');
     const access = need(ctx.access, 'the build access');
-    const stale = await guestMetricsRef(xapi, vm);
-    // Registered before the start, so an unwind stops the VM before it removes the disks the VM
-    // holds (a running VM's VDIs answer VDI_IN_USE).
-    ctx.cleanup.register(`running VM ${vm}`, async () => void (await stopVm(xapi, vm, MINUTE)));
-    await startVm(xapi, vm);
     const { guestAddressSeconds, sshSeconds } = ctx.recipe.timeouts;
-    const address = await raiseHint(
-      waitForGuestAddress(xapi, vm, { staleMetrics: stale, timeoutMs: guestAddressSeconds * 1000, ipv4GraceMs: Math.min(2 * MINUTE, guestAddressSeconds * 500), signal }),
-      'XAPI_TIMEOUT', 'guest_address', guestAddressSeconds,
+    const address = await hintOnTimeout(
+      startAndAwaitAddress(xapi, vm, ctx.cleanup, { timeoutMs: guestAddressSeconds * 1000, ipv4GraceMs: Math.min(2 * MINUTE, guestAddressSeconds * 500), signal }),
+      'XAPI_TIMEOUT', `raise timeouts.guest_address in the recipe (now ${formatDuration(guestAddressSeconds)})`,
     );
     ctx.report({ event: 'log', level: 'info', message: `guest address ${address}` });
     const bastion = ctx.config.xapi.bastion;
@@ -64,7 +59,7 @@ export const bootStage: Stage<BuildContext> = {
       ...(bastion ? { bastion: await bastionEndpoint(bastion, ctx.env, ctx.redactor) } : {}),
       deadlineMs: sshSeconds * 1000, cloudInit: 'wait', signal, report: ctx.report, redactor: ctx.redactor,
     };
-    const session = await raiseHint(waitForGuest(wait), 'GUEST_UNREACHABLE', 'ssh', sshSeconds);
+    const session = await hintOnTimeout(waitForGuest(wait), 'GUEST_UNREACHABLE', `raise timeouts.ssh in the recipe (now ${formatDuration(sshSeconds)})`);
     ctx.guest = { address, session, wait };
     return `SSH to ${access.user}@${address} with the pinned host key; cloud-init finished`;
   },
@@ -130,20 +125,6 @@ export const shutdownStage: Stage<BuildContext> = {
     }
   },
 };
-
-/** A wait that ran out names the recipe setting that bounds it, so the user knows what to raise. */
-async function raiseHint<T>(wait: Promise<T>, code: IngotError['code'], setting: string, seconds: number): Promise<T> {
-  try {
-    return await wait;
-  } catch (error) {
-    if (!(error instanceof IngotError) || error.code !== code) throw error;
-    throw new IngotError(code, error.message, {
-      hint: `${error.hint ?? ''} If the guest is only slow, raise timeouts.${setting} in the recipe (now ${formatDuration(seconds)}).`.trim(),
-      cause: error,
-      ...(error.details ? { details: error.details } : {}),
-    });
-  }
-}
 
 export const detachSeed = async (ctx: BuildContext): Promise<void> => {
   const seed = ctx.seed;

@@ -3,6 +3,7 @@
 // (docs/rehearse.md). Its objects carry the build's id; its result goes into the manifest.
 import { randomBytes } from 'node:crypto';
 import { fingerprint } from '../../guest/seed/index.js';
+import { formatDuration } from '../../recipe/index.js';
 import { runRehearsal, type BuildIdentity } from '../rehearse/index.js';
 import type { Stage } from '../stages.js';
 import { need, type BuildContext } from './context.js';
@@ -22,6 +23,7 @@ export const rehearseStage: Stage<BuildContext> = {
       vm: { template: recipe.vm.template, memoryBytes: recipe.vm.memoryBytes, vcpus: recipe.vm.vcpus, platform: recipe.vm.platform, network: recipe.vm.network, sr: recipe.vm.sr },
       config: ctx.config, redactor: ctx.redactor, report: ctx.report, env: ctx.env, id: ctx.buildId, keep: ctx.keep,
       readyTimeoutMs: (recipe.timeouts.guestAddressSeconds + recipe.timeouts.sshSeconds) * 1000,
+      timeoutFix: `raise timeouts.guest_address or timeouts.ssh in the recipe (the rehearsal may take their sum, now ${formatDuration(recipe.timeouts.guestAddressSeconds + recipe.timeouts.sshSeconds)})`,
       xapi: need(ctx.xapi, 'the XAPI connection'), signal, nested: true,
     });
     ctx.rehearsal = result;

@@ -38,6 +38,8 @@ export interface RehearseInputs {
   keep: boolean;
   /** How long the guest may take from start to a login with cloud-init finished. */
   readyTimeoutMs: number;
+  /** What to raise when that runs out, and its value now (the option or the recipe settings). */
+  timeoutFix: string;
   /** An open connection to reuse (ingot build --rehearse); otherwise rehearse opens and closes its own. */
   xapi?: XapiClient;
 }

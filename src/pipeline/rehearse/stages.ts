@@ -9,7 +9,6 @@ import { formatBytes } from '../../format.js';
 import { createConfigDriveIso, fingerprint, generateEd25519 } from '../../guest/seed/index.js';
 import { waitForGuest, type GuestSession, type HostKeyPolicy, type WaitOptions } from '../../guest/ssh/index.js';
 import { connectXapi } from '../../xapi/client.js';
-import { guestMetricsRef, waitForGuestAddress } from '../../xapi/metrics.js';
 import { attachNic, chooseNetwork } from '../../xapi/network.js';
 import { chooseSr } from '../../xapi/sr.js';
 import { attachDisk, insertCd } from '../../xapi/vbd.js';
@@ -18,6 +17,7 @@ import { configureVm, destroyVm, findTemplate, instantiate, startVm, stopVm } fr
 import type { Ref } from '../../xapi/types.generated.js';
 import { bastionEndpoint } from '../build/bastion.js';
 import { need } from '../build/context.js';
+import { hintOnTimeout, startAndAwaitAddress } from '../guest-boot.js';
 import type { Stage } from '../stages.js';
 import { evaluate } from './checks.js';
 import type { RehearseContext } from './context.js';
@@ -106,11 +106,8 @@ export const bootStage: Stage<RehearseContext> = {
     const xapi = need(ctx.xapi, 'the XAPI connection');
     const vm = need(ctx.vmRef, 'the rehearsal VM');
     const key = need(ctx.key, 'the config-drive key');
-    const stale = await guestMetricsRef(xapi, vm);
-    ctx.cleanup.register(`running VM ${vm}`, async () => void (await stopVm(xapi, vm, MINUTE)));
-    await startVm(xapi, vm);
     const deadline = Date.now() + ctx.readyTimeoutMs;
-    const address = await waitForGuestAddress(xapi, vm, { staleMetrics: stale, timeoutMs: ctx.readyTimeoutMs, ipv4GraceMs: 2 * MINUTE, signal });
+    const address = await hintOnTimeout(startAndAwaitAddress(xapi, vm, ctx.cleanup, { timeoutMs: ctx.readyTimeoutMs, ipv4GraceMs: 2 * MINUTE, signal }), 'XAPI_TIMEOUT', ctx.timeoutFix);
     ctx.address = address;
     ctx.report({ event: 'log', level: 'info', message: `rehearsal guest address ${address}` });
     const bastion = ctx.config.xapi.bastion;
@@ -119,7 +116,7 @@ export const bootStage: Stage<RehearseContext> = {
       ...(bastion ? { bastion: await bastionEndpoint(bastion, ctx.env, ctx.redactor) } : {}),
       deadlineMs: deadline - Date.now(), cloudInit: 'wait', signal, report: ctx.report, redactor: ctx.redactor,
     };
-    ctx.session = await login(wait, deadline, ctx);
+    ctx.session = await hintOnTimeout(login(wait, deadline, ctx), 'GUEST_UNREACHABLE', ctx.timeoutFix);
     return `${ctx.sshUser}@${address}, host key ${ctx.presentedHostKey}`;
   },
 };

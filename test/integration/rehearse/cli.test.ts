@@ -80,7 +80,7 @@ describe('ingot rehearse refuses bad input before touching the host', () => {
 });
 
 describe('ingot rehearse on the host', () => {
-  it('fails when the guest never answers SSH, exits 4 and leaves nothing on the host', { timeout: 120_000 }, async () => {
+  it('fails when the guest never answers SSH, exits 4 with what to raise, and leaves nothing on the host', { timeout: 120_000 }, async () => {
     // ssh_user comes from the manifest beside the VHD.
     await writeFile(join(dir, 'image.manifest.json'), JSON.stringify({ readiness: { target: 'rackspace', ssh_user: 'debian' } }));
     const r = await runCli(['rehearse', vhd, '--timeout', '15s'], { env, timeout: 110_000 });
@@ -90,6 +90,7 @@ describe('ingot rehearse on the host', () => {
     expect(r.stdout).toMatch(/✖ boot and log in/);
     expect(r.stderr).toContain('error[GUEST_UNREACHABLE]');
     expect(r.stderr).toContain('debian@127.77.');
+    expect(r.stderr).toContain('If the guest is only slow, raise --timeout (now 15s)');
     expect(marked('VM')).toEqual([]);
     expect(marked('VDI')).toEqual([]);
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
