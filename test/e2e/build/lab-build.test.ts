@@ -1,15 +1,13 @@
 // The main job end to end: `ingot build` through the real CLI against the lab host whose VM is a
 // real QEMU guest booted from the imported disk with ingot's own NoCloud seed. One boot.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQemuHypervisor } from '../../../src/lab/qemu/index.js';
 import { vhdToRawFile } from '../../../src/vhd/index.js';
-import { ensureGuestImage } from '../../support/guest/image.js';
-import { PASSWORD, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
+import { guestRecipe, startGuestE2e } from '../../support/guest/e2e.js';
+import { PASSWORD, type TestLab } from '../../support/lab/lab.js';
 import { runCli } from '../../support/run-cli.js';
 
 const GiB = 1024 ** 3;
@@ -19,23 +17,13 @@ let env: Record<string, string>;
 let build: { status: number; stdout: string; stderr: string };
 
 beforeAll(async () => {
-  const image = await ensureGuestImage();
-  lab = await startTestLab({ hypervisor: await createQemuHypervisor({ accel: 'auto' }) });
-  dir = await mkdtemp(join(tmpdir(), 'ingot-e2e-build-'));
-  await writeFile(join(dir, 'password'), PASSWORD);
+  const e2e = await startGuestE2e('ingot-e2e-build-');
+  ({ lab, dir } = e2e);
   await mkdir(join(dir, 'files', 'conf'), { recursive: true });
   await writeFile(join(dir, 'files', 'conf', 'app.conf'), 'answer = 42\n');
   // Runs after the reboot: proves the upload landed with its mode and that the guest came back.
   await writeFile(join(dir, 'check.sh'), '#!/bin/sh\nset -eu\ntest "$(stat -c %a /opt/ingot-files/conf/app.conf)" = 640\necho "uptime $(cut -d. -f1 /proc/uptime)" > /etc/ingot-after-reboot\n');
-  await writeFile(join(dir, 'recipe.yaml'), [
-    'name: e2e-demo',
-    'source:',
-    '  image:',
-    `    path: ${image.raw}`,
-    'vm:',
-    '  template: Debian Bookworm 12',
-    '  memory: 1GiB',
-    '  disk: 3GiB',
+  await writeFile(join(dir, 'recipe.yaml'), guestRecipe('e2e-demo', e2e.image, [
     'cloud_init:',
     '  user_data:',
     '    write_files:',
@@ -56,9 +44,8 @@ beforeAll(async () => {
     '  target: none',
     'output:',
     '  directory: out',
-    '',
-  ].join('\n'));
-  env = { HOME: dir, INGOT_XAPI_URL: lab.url, INGOT_XAPI_USERNAME: USER, INGOT_XAPI_PASSWORD_FILE: join(dir, 'password'), INGOT_XAPI_FINGERPRINT: lab.fingerprint!, SOURCE_DATE_EPOCH: '1700000000' };
+  ]));
+  env = { ...e2e.env, SOURCE_DATE_EPOCH: '1700000000' };
   build = await runCli(['build', join(dir, 'recipe.yaml')], { env, timeout: 25 * 60_000 });
 }, 40 * 60_000);
 

@@ -5,17 +5,15 @@
 // one trap of its own and waives its item, so the waiver path runs end to end too. One boot.
 // Ubuntu 24.04, the other supported system, is not tested here: there is no Ubuntu image on this
 // machine (only the probe runs against an Ubuntu-shaped tree, test/integration/readiness).
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BUILD_USER } from '../../../src/guest/seed/index.js';
 import { READINESS_ITEM_IDS } from '../../../src/guest/readiness/index.js';
-import { createQemuHypervisor } from '../../../src/lab/qemu/index.js';
 import { vhdToRawFile } from '../../../src/vhd/index.js';
-import { ensureGuestImage } from '../../support/guest/image.js';
-import { PASSWORD, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
+import { guestRecipe, startGuestE2e } from '../../support/guest/e2e.js';
+import { PASSWORD, type TestLab } from '../../support/lab/lab.js';
 import { runProbeOn } from '../../support/readiness/tree.js';
 import { runCli } from '../../support/run-cli.js';
 
@@ -35,19 +33,9 @@ interface Manifest {
 }
 
 beforeAll(async () => {
-  const image = await ensureGuestImage();
-  lab = await startTestLab({ hypervisor: await createQemuHypervisor({ accel: 'auto' }) });
-  dir = await mkdtemp(join(tmpdir(), 'ingot-e2e-rackspace-'));
-  await writeFile(join(dir, 'password'), PASSWORD);
-  await writeFile(join(dir, 'recipe.yaml'), [
-    'name: e2e-rack',
-    'source:',
-    '  image:',
-    `    path: ${image.raw}`,
-    'vm:',
-    '  template: Debian Bookworm 12',
-    '  memory: 1GiB',
-    '  disk: 3GiB',
+  const e2e = await startGuestE2e('ingot-e2e-rackspace-');
+  ({ lab, dir } = e2e);
+  await writeFile(join(dir, 'recipe.yaml'), guestRecipe('e2e-rack', e2e.image, [
     'provision:',
     // A history the preparation must clear, and a swap-free fstab line by kernel name it must rewrite.
     '  - shell: |',
@@ -64,9 +52,8 @@ beforeAll(async () => {
     '  waive: [net-rules-absent]',
     'output:',
     '  directory: out',
-    '',
-  ].join('\n'));
-  const env = { HOME: dir, INGOT_XAPI_URL: lab.url, INGOT_XAPI_USERNAME: USER, INGOT_XAPI_PASSWORD_FILE: join(dir, 'password'), INGOT_XAPI_FINGERPRINT: lab.fingerprint!, SOURCE_DATE_EPOCH: '1700000000' };
+  ]));
+  const env = { ...e2e.env, SOURCE_DATE_EPOCH: '1700000000' };
   build = await runCli(['build', join(dir, 'recipe.yaml')], { env, timeout: 40 * 60_000 });
   if (build.status !== 0) console.error(`ingot build failed (status ${build.status}):\n${build.stdout}\n${build.stderr}`);
   else {

@@ -3,16 +3,14 @@
 // with the config drive's key, the server is not the build guest (hostname, host keys,
 // machine-id), the build-era access is refused, and `ingot clean` removes what --keep left.
 // Two guest boots; each takes minutes under TCG.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngotError } from '../../../src/errors/index.js';
 import { connectGuest } from '../../../src/guest/ssh/index.js';
-import { createQemuHypervisor } from '../../../src/lab/qemu/index.js';
-import { ensureGuestImage } from '../../support/guest/image.js';
-import { PASSWORD, startTestLab, USER, type TestLab } from '../../support/lab/lab.js';
+import { guestRecipe, startGuestE2e } from '../../support/guest/e2e.js';
+import { PASSWORD, type TestLab } from '../../support/lab/lab.js';
 import { runCli, type CliResult } from '../../support/run-cli.js';
 
 let lab: TestLab;
@@ -33,31 +31,20 @@ const result = (r: CliResult): RehearseData => {
 };
 
 beforeAll(async () => {
-  const image = await ensureGuestImage();
-  lab = await startTestLab({ hypervisor: await createQemuHypervisor({ accel: 'auto' }) });
-  dir = await mkdtemp(join(tmpdir(), 'ingot-e2e-rehearse-'));
-  await writeFile(join(dir, 'password'), PASSWORD);
-  await writeFile(join(dir, 'recipe.yaml'), [
-    'name: e2e-rackspace',
-    'source:',
-    '  image:',
-    `    path: ${image.raw}`,
-    'vm:',
-    '  template: Debian Bookworm 12',
-    '  memory: 1GiB',
-    '  disk: 3GiB',
+  const e2e = await startGuestE2e('ingot-e2e-rehearse-');
+  ({ lab, dir } = e2e);
+  await writeFile(join(dir, 'recipe.yaml'), guestRecipe('e2e-rackspace', e2e.image, [
     'provision:',
     '  - shell: |',
     '      home=$(getent passwd ingot-build | cut -d: -f6)',
     `      echo "${held.public.trim()}" >> "$home/.ssh/authorized_keys"`,
     'readiness:',
     '  target: rackspace',
-    `  ssh_user: ${image.user}`,
+    `  ssh_user: ${e2e.image.user}`,
     'output:',
     '  directory: out',
-    '',
-  ].join('\n'));
-  env = { HOME: dir, INGOT_XAPI_URL: lab.url, INGOT_XAPI_USERNAME: USER, INGOT_XAPI_PASSWORD_FILE: join(dir, 'password'), INGOT_XAPI_FINGERPRINT: lab.fingerprint! };
+  ]));
+  env = e2e.env;
   build = await runCli(['build', join(dir, 'recipe.yaml')], { env, timeout: 30 * 60_000 });
   if (build.status === 0) rehearse = await runCli(['rehearse', join(dir, 'out', 'e2e-rackspace.vhd'), '--keep', '--json'], { env, timeout: 25 * 60_000 });
 }, 60 * 60_000);
