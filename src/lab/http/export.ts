@@ -64,7 +64,7 @@ export async function handleExport(lab: Lab, req: IncomingMessage, res: ServerRe
       for await (const chunk of body) {
         sent += (chunk as Buffer).length;
         // A client that went away never drains: 'close' ends the wait, and the check below fails the task.
-        if (!res.write(chunk) && !res.destroyed) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+        if (!res.write(chunk) && !res.destroyed) await drainOrClose(res);
         setProgress(lab, task, total === 0 ? 1 : Math.min(0.99, sent / total));
         checkCancelled(lab, task);
         if (res.destroyed) throw new XapiFault('VDI_IO_ERROR', ['Device I/O errors']);
@@ -77,4 +77,17 @@ export async function handleExport(lab: Lab, req: IncomingMessage, res: ServerRe
   } finally {
     caller.release();
   }
+}
+
+/** Resolves when `res` drains or closes, and leaves no listener behind (one wait per full buffer). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -173,4 +173,38 @@ describe('GET /export_raw_vdi', () => {
     const res = await send('GET', '/export_raw_vdi', { session_id: session, vdi: 'OpaqueRef:none' });
     expect(res.status).toBe(500);
   });
+
+  test('a client that reads slowly makes the export wait again and again, and gets every byte without a listener leak', async () => {
+    const vdi = await newVdi(16 * MiB);
+    const data = randomBytes(16 * MiB);
+    const task = await call<string>(lab, 'task.create', session, 'upload', '');
+    await put({ task_id: task, vdi, format: 'raw' }, data);
+    expect(await settled(task)).toMatchObject({ status: 'success' });
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const url = new URL('/export_raw_vdi', lab.url);
+      url.searchParams.set('session_id', session);
+      url.searchParams.set('vdi', vdi);
+      url.searchParams.set('format', 'raw');
+      const body = await new Promise<Buffer>((resolve, reject) => {
+        request(url, { ca: lab.certificate?.cert }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => {
+            chunks.push(c);
+            res.pause(); // the server's writes back up and it waits for 'drain', over and over
+            setTimeout(() => res.resume(), 1);
+          });
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+          res.on('error', reject);
+        }).on('error', reject).end();
+      });
+      expect(Buffer.compare(body, data)).toBe(0);
+      await new Promise((r) => setTimeout(r, 50)); // process warnings arrive on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
 });
