@@ -175,7 +175,7 @@ describe('GET /export_raw_vdi', () => {
   });
 
   test('a client that reads slowly makes the export wait again and again, and gets every byte without a listener leak', async () => {
-    const vdi = await newVdi(16 * MiB);
+    const vdi = await newVdi(16 * MiB, 'Local LVM (thick)'); // the local SR is kept small here to test filling it
     const data = randomBytes(16 * MiB);
     const task = await call<string>(lab, 'task.create', session, 'upload', '');
     await put({ task_id: task, vdi, format: 'raw' }, data);
