@@ -2,7 +2,7 @@
 // checksum and cached by that checksum, so a second build neither downloads nor trusts again.
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Report } from '../cli/events.js';
 import { IngotError } from '../errors/index.js';
 import type { Checksum, RecipeSource } from '../recipe/index.js';
-import { BLOCK_SIZE, dataBlockMap, StreamAlloc, type Scanned } from '../vhd/index.js';
+import { BLOCK_SIZE, openRawFile, StreamAlloc, type Scanned } from '../vhd/index.js';
 import { detectFormat as detectInputFormat } from '../vhd/input-format.js';
 
 export interface ResolvedImage {
@@ -121,28 +121,23 @@ async function hashFile(path: string, algorithm: Checksum['algorithm'] | undefin
   };
   // The file system's holes read as zeros: they are hashed as zeros without being read, because
   // reading them costs the kernel a zero-filled page each (135–250 MB/s on the test VM: most of a
-  // minute for a sparse 2 GiB image). Without qemu-img for the hole map, every byte is read.
-  const map = await dataBlockMap(path, info.size).catch(() => undefined);
-  const fh = await open(path, 'r');
+  // minute for a sparse 2 GiB image). openRawFile gets the hole map from qemu-img; without it,
+  // every byte is read.
+  const source = await openRawFile(path);
   try {
     const buffer = Buffer.allocUnsafe(BLOCK_SIZE);
     for (let i = 0, at = 0; at < info.size; i++, at += BLOCK_SIZE) {
       const length = Math.min(BLOCK_SIZE, info.size - at);
-      if (map !== undefined && ((map[i >> 3] ?? 0) & (0x80 >> (i & 7))) === 0) {
+      if (source.mayHaveData?.(i) === false) {
         take(ZEROS.subarray(0, length));
         continue;
       }
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await fh.read(buffer, done, length - done, at + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
+      const done = await source.readAt(buffer, length, at);
       take(buffer.subarray(0, done));
       if (done < length) break; // the file shrank meanwhile: `bytes` and the scan say so
     }
   } finally {
-    await fh.close();
+    await source.close();
   }
   const sha = sha256.digest('hex');
   return { sha256: sha, wanted: algorithm === undefined ? undefined : wanted ? wanted.digest('hex') : sha, bytes, scan: alloc.result() };

@@ -63,13 +63,13 @@ async function writeBlocks(source: RawSource, out: FileHandle, opts: WriteOption
   const use = async (i: number, slot: Buffer): Promise<{ written: Promise<unknown> }> => {
     opts.signal?.throwIfAborted();
     tick(Math.min(source.size, (i + 1) * BLOCK_SIZE));
-    const data = slot.subarray(BITMAP_SIZE, RECORD);
+    const data = slot.subarray(BITMAP_SIZE);
     if (data.equals(ZERO_BLOCK)) return { written: Promise.resolve() };
     setBit(alloc, i);
     slot.fill(0xff, 0, BITMAP_SIZE);
     const at = position;
     position += RECORD;
-    const stored = writer.write(slot.subarray(0, RECORD), at);
+    const stored = writer.write(slot, at);
     const written = hash ? Promise.all([stored, hash.add(i, data)]) : stored;
     written.catch(() => undefined); // reported where the caller awaits it; not unhandled meanwhile
     return { written };
@@ -77,7 +77,7 @@ async function writeBlocks(source: RawSource, out: FileHandle, opts: WriteOption
   try {
     if (source.kind === 'random') {
       // Several reads in flight, overlapping the writes.
-      await wrapShort(readAhead(source, source.mayHaveData ?? (() => true), READ_AHEAD, RECORD, () => BITMAP_SIZE, use));
+      await wrapShort(readAhead(source, source.mayHaveData ?? (() => true), READ_AHEAD, BITMAP_SIZE, use));
     } else {
       const slot = sharedSlot(RECORD);
       await wrapShort(
@@ -171,7 +171,7 @@ async function writeInFileOrder(source: Extract<RawSource, { kind: 'random' }>, 
     return { written: writer.write(slot, at) };
   };
   try {
-    await wrapShort(readAhead(source, allocated, READ_AHEAD, RECORD, () => BITMAP_SIZE, use));
+    await wrapShort(readAhead(source, allocated, READ_AHEAD, BITMAP_SIZE, use));
     await pending;
   } catch (error) {
     await writer.settle().catch(() => undefined /* the conversion's own error is the one to report */);

@@ -18,7 +18,6 @@ export { RULES, type Finding, type Rule, type RuleId, type Severity } from './ru
 export { vhdToRawFile, vhdStreamToRawFile, type RawResult, type StreamReadOptions } from './reader.js';
 export { readVhdRaw } from './raw-stream.js';
 export { openRawFile, type RawSource } from './source.js';
-export { dataBlockMap } from './sparse-map.js';
 export { prepareVhd, type PreparedVhd, type WriteOptions } from './writer.js';
 export { vhdStreamFromFile } from './stream-file.js';
 export { BlockScan, StreamAlloc, type Scanned } from './scan.js';

@@ -98,34 +98,31 @@ export class SourceShortError extends Error {
 
 /**
  * Random-access sources only: keeps up to `depth` reads of wanted blocks in flight and hands each
- * block to `use(i, slot, at)` strictly in index order (the next call waits for `use` to resolve).
- * `slot` is a `slotSize`-byte buffer (shared memory) and the j-th wanted block's 2 MiB
- * are read to `at = place(j)` in it, asked when that read is queued (after `use` of block j − depth);
- * a slot is refilled only after the `written` promise `use` resolved with has settled.
+ * block to `use(i, slot)` strictly in index order (the next call waits for `use` to resolve).
+ * `slot` is a (dataAt + 2 MiB)-byte buffer on shared memory whose block starts at `dataAt` (room
+ * for a sector bitmap in front, say); it is refilled only after the `written` promise `use`
+ * resolved with has settled.
  */
 export async function readAhead(
   source: Extract<RawSource, { kind: 'random' }>,
   want: (i: number) => boolean,
   depth: number,
-  slotSize: number,
-  place: (j: number) => number,
-  use: (i: number, slot: Buffer, at: number) => Promise<{ written: Promise<unknown> }>,
+  dataAt: number,
+  use: (i: number, slot: Buffer) => Promise<{ written: Promise<unknown> }>,
 ): Promise<void> {
   const count = Math.ceil(source.size / BLOCK_SIZE);
   const wanted: number[] = [];
   for (let i = 0; i < count; i++) if (want(i)) wanted.push(i);
   // Shared memory, so a block can be hashed in a worker without a copy (content-hash.ts).
-  const slots = Array.from({ length: depth }, () => sharedSlot(slotSize));
+  const slots = Array.from({ length: depth }, () => sharedSlot(dataAt + BLOCK_SIZE));
   const busy: Array<Promise<unknown>> = slots.map(() => Promise.resolve());
   const reads: Array<Promise<number>> = [];
-  const places: number[] = [];
   const start = (j: number): void => {
     const s = j % depth;
     const i = wanted[j] as number;
     const length = Math.min(BLOCK_SIZE, source.size - i * BLOCK_SIZE);
     const slot = slots[s] as Buffer;
-    const at = (places[s] = place(j));
-    const read = (busy[s] as Promise<unknown>).then(() => source.readAt(slot.subarray(at), length, i * BLOCK_SIZE));
+    const read = (busy[s] as Promise<unknown>).then(() => source.readAt(slot.subarray(dataAt), length, i * BLOCK_SIZE));
     read.catch(() => undefined); // a failure surfaces when the loop below awaits this read
     reads[s] = read;
   };
@@ -135,12 +132,11 @@ export async function readAhead(
       const s = j % depth;
       const i = wanted[j] as number;
       const slot = slots[s] as Buffer;
-      const at = places[s] as number;
       const length = Math.min(BLOCK_SIZE, source.size - i * BLOCK_SIZE);
       const got = await (reads[s] as Promise<number>);
       if (got !== length) throw new SourceShortError(i * BLOCK_SIZE + got, source.size);
-      if (length < BLOCK_SIZE) slot.fill(0, at + length, at + BLOCK_SIZE);
-      busy[s] = (await use(i, slot, at)).written; // use marks it handled; awaited via the next read or below
+      if (length < BLOCK_SIZE) slot.fill(0, dataAt + length);
+      busy[s] = (await use(i, slot)).written; // use marks it handled; awaited via the next read or below
       if (j + depth < wanted.length) start(j + depth);
     }
   } finally {

@@ -62,7 +62,7 @@ async function scan(source: RawSource, opts: WriteOptions, report: Report): Prom
   };
   try {
     if (source.kind === 'random') {
-      await readAhead(source, source.mayHaveData ?? (() => true), SCAN_DEPTH, BLOCK_SIZE, () => 0, async (i, slot) => ({ written: use(i, slot) }));
+      await readAhead(source, source.mayHaveData ?? (() => true), SCAN_DEPTH, 0, async (i, slot) => ({ written: use(i, slot) }));
     } else {
       // A ring of shared slots: the next slot is handed to the reader only once its hash is done.
       const slots = Array.from({ length: SCAN_DEPTH }, () => sharedSlot(BLOCK_SIZE));

@@ -33,7 +33,7 @@ export class XapiClient {
   readonly raw: Xapi;
   readonly #close: () => Promise<void>;
 
-  constructor(url: URL, raw: Xapi, close: () => Promise<void> = () => raw.disconnect()) {
+  constructor(url: URL, raw: Xapi, close: () => Promise<void>) {
     this.url = url;
     this.raw = raw;
     this.#close = close;
